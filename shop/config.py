@@ -1,0 +1,91 @@
+"""All configuration, read from environment variables in one place.
+
+Every variable is documented in README.md and .env.example. Bad values stop the
+start-up with a message that names the variable, instead of failing later.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable; the message says which and why."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name, "").strip()
+    if raw:
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def instance_secret(instance_path: str) -> str:
+    """A random key kept in the instance folder, shared by every worker process.
+    Only for the sandbox: a shop on the real API must be given SHOP_SECRET_KEY."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def sandbox_settings(env: Mapping[str, str], instance_path: str) -> dict:
+    return {
+        "SANDBOX_CATALOGUE": env.get("SANDBOX_CATALOGUE", "").strip() or None,
+        "SANDBOX_DB": env.get("SANDBOX_DB", "").strip() or str(Path(instance_path) / "sandbox.sqlite3"),
+        "SANDBOX_PENDING_SECONDS": _float(env, "SANDBOX_PENDING_SECONDS", 30),
+        "SANDBOX_CART_MINUTES": _float(env, "SANDBOX_CART_MINUTES", 30, minimum=0.01),
+        "SANDBOX_DELAY_MS": _float(env, "SANDBOX_DELAY_MS", 0),
+        "SANDBOX_PUBLIC_URL": _url(env, "SANDBOX_PUBLIC_URL"),
+    }
+
+
+def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
+    api_url = _url(env, "VDM_API_URL")
+    secret = env.get("SHOP_SECRET_KEY", "").strip()
+    if api_url and not secret:
+        raise ConfigError(
+            "SHOP_SECRET_KEY is not set. It signs the buyers' sessions and must be a long random "
+            "string kept out of the repository, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    client_name = env.get("VDM_CLIENT_NAME", "").strip() or "demo"
+    if not client_name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"VDM_CLIENT_NAME must be the venue's short name, got {client_name!r}")
+    settings = {
+        # Empty means: the built-in sandbox, started inside the shop.
+        "VDM_API_URL": api_url,
+        "VDM_CLIENT_NAME": client_name,
+        "VDM_CONNECT_TIMEOUT": _float(env, "VDM_CONNECT_TIMEOUT", 3.05, minimum=0.1),
+        "VDM_READ_TIMEOUT": _float(env, "VDM_READ_TIMEOUT", 10, minimum=0.1),
+        "SECRET_KEY": secret or instance_secret(instance_path),
+        # Empty means: the address the request came in on.
+        "SHOP_BASE_URL": _url(env, "SHOP_BASE_URL"),
+    }
+    if not api_url:
+        settings.update(sandbox_settings(env, instance_path))
+    return settings

@@ -1,0 +1,175 @@
+"""The sandbox's programme: shows, performances, ticket types and payment methods
+read from a JSON file, with dates that may be given relative to today.
+
+A performance's `event_date` is either a date (`"2027-03-14"`) or absent with
+`days_from_today` instead, so the shipped demo venue always lies in the future.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from ..vdm.models import VENUE_TZ
+
+DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
+CENT = Decimal("0.01")
+
+
+def money(amount: Decimal) -> str:
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def discounted_price(base: Decimal, kind: str, value: Decimal) -> Decimal:
+    """VdM's three discount types: an amount off, a percentage off, or a fixed price."""
+    if kind == "€":
+        price = base - value
+    elif kind == "%":
+        price = base * (100 - value) / 100
+    elif kind == "=":
+        price = value
+    else:
+        raise ValueError(f"unknown discount_type {kind!r}")
+    return max(Decimal(0), price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class TicketType:
+    id: str
+    name: str
+    base_price: Decimal
+    kind: str
+    value: Decimal
+
+    @property
+    def price(self) -> Decimal:
+        return discounted_price(self.base_price, self.kind, self.value)
+
+    def as_json(self) -> dict:
+        return {
+            "discount_id": self.id,
+            "discount_name": self.name,
+            "base_price": money(self.base_price),
+            "discount_type": self.kind,
+            "discount_value": money(self.value),
+            "discounted_price": money(self.price),
+        }
+
+
+@dataclass(frozen=True)
+class Performance:
+    id: int
+    main_id: int
+    day: date
+    time: str
+    end: str | None
+    status: str
+    location_id: int
+    location_name: str
+    capacity: int
+    presold: int
+    max_per_order: int
+    ticket_types: tuple[TicketType, ...]
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.day, datetime.strptime(self.time, "%H:%M:%S").time(), tzinfo=VENUE_TZ)
+
+    def ticket_type(self, discount_id: str) -> TicketType | None:
+        return next((t for t in self.ticket_types if t.id == discount_id), None)
+
+
+@dataclass(frozen=True)
+class Show:
+    id: int
+    name: str
+    short_text: str
+    text: str
+    image: str | None
+    url: str | None
+    performances: tuple[Performance, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    id: int
+    description: str
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    shows: tuple[Show, ...]
+    payment_methods: tuple[PaymentMethod, ...]
+
+    def show(self, event_id: int) -> Show | None:
+        return next((s for s in self.shows if s.id == event_id), None)
+
+    def performance(self, event_id: int) -> tuple[Show, Performance] | tuple[None, None]:
+        for show in self.shows:
+            for perf in show.performances:
+                if perf.id == event_id:
+                    return show, perf
+        return None, None
+
+    def payment_method(self, payment_id: int) -> PaymentMethod | None:
+        return next((p for p in self.payment_methods if p.id == payment_id), None)
+
+
+def load(path: str | Path | None = None, today: date | None = None) -> Catalogue:
+    with open(path or DEMO_CATALOGUE, encoding="utf-8") as fh:
+        return from_dict(json.load(fh, parse_float=Decimal), today or datetime.now(VENUE_TZ).date())
+
+
+def from_dict(data: dict[str, Any], today: date) -> Catalogue:
+    locations = {loc["location_id"]: loc for loc in data["locations"]}
+    type_sets = {
+        name: tuple(
+            TicketType(t["discount_id"], t["discount_name"], Decimal(str(t["base_price"])),
+                       t["discount_type"], Decimal(str(t.get("discount_value", "0"))))
+            for t in types
+        )
+        for name, types in data["ticket_types"].items()
+    }
+    shows = []
+    for show in data["events"]:
+        performances = []
+        for sub in show["sub_events"]:
+            if "event_date" in sub:
+                day = date.fromisoformat(sub["event_date"])
+            else:
+                day = today + timedelta(days=int(sub["days_from_today"]))
+            location = locations[sub["location_id"]]
+            capacity = int(sub.get("capacity", location.get("capacity", 100)))
+            performances.append(Performance(
+                id=int(sub["event_id"]),
+                main_id=int(show["event_id"]),
+                day=day,
+                time=sub["event_time"],
+                end=sub.get("event_end"),
+                status=sub.get("event_status", "pub"),
+                location_id=location["location_id"],
+                location_name=location["location_name"],
+                capacity=capacity,
+                presold=min(capacity, int(sub.get("presold", 0))),
+                max_per_order=int(sub.get("max_per_order", 10)),
+                ticket_types=type_sets[sub["ticket_types"]],
+            ))
+        shows.append(Show(
+            id=int(show["event_id"]),
+            name=show["event_name"],
+            short_text=show.get("event_short_text", ""),
+            text=show.get("event_text", ""),
+            image=show.get("event_image"),
+            url=show.get("event_url"),
+            performances=tuple(sorted(performances, key=lambda p: p.starts_at)),
+        ))
+    methods = tuple(
+        PaymentMethod(int(m["payment_id"]), m["payment_desc"], Decimal(str(m.get("payment_cost", "0"))))
+        for m in data["payment_methods"]
+    )
+    return Catalogue(shows=tuple(shows), payment_methods=methods)

@@ -1,0 +1,79 @@
+"""The sandbox's pages for people: the payment provider's page, and the printable
+ticket and receipt pages that VdM's order status links to."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, abort, redirect, render_template
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+
+from . import sandbox
+from .store import Order, Refused
+
+bp = Blueprint("sandbox_pages", __name__, url_prefix="/sandbox", static_folder="static")
+
+CHOICES = ("pay", "pending", "cancel", "partial")
+
+
+class PaymentForm(FlaskForm):
+    pay = SubmitField("Pay")
+    pending = SubmitField("Leave pending")
+    cancel = SubmitField("Cancel")
+    partial = SubmitField("Pay partly")
+
+
+def _order(order_key: str) -> Order:
+    try:
+        return sandbox().store.order(order_key)
+    except Refused:
+        abort(404)
+
+
+def _lines(order: Order) -> list[dict]:
+    lines = []
+    for seat in order.seats:
+        show, perf = sandbox().catalogue.performance(seat["event_id"])
+        ticket_type = perf.ticket_type(seat["discount_id"])
+        lines.append({"seat": seat, "show": show, "performance": perf,
+                      "ticket_type": ticket_type.name if ticket_type else "", "price": seat["price"]})
+    return lines
+
+
+def return_url(redirect_url: str, order_key: str) -> str:
+    """The redirectURL with `return=<order_key>` added to whatever query it has."""
+    parts = urlsplit(redirect_url)
+    query = f"{parts.query}&" if parts.query else ""
+    return urlunsplit(parts._replace(query=query + urlencode({"return": order_key})))
+
+
+@bp.route("/pay/<order_key>", methods=["GET", "POST"])
+def pay(order_key: str):
+    order = _order(order_key)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        choice = next((c for c in CHOICES if form[c].data), None)
+        if choice is None:
+            abort(400)
+        try:
+            sandbox().store.settle(order_key, choice)
+        except Refused:
+            pass  # already settled: send the person back all the same, the shop asks the status
+        return redirect(return_url(order.redirect_url, order_key), 303)
+    return render_template("sandbox/pay.html", order=order, lines=_lines(order), form=form,
+                           method=sandbox().catalogue.payment_method(order.payment_id),
+                           back=return_url(order.redirect_url, order_key))
+
+
+@bp.get("/order/<order_key>/ticket")
+def tickets(order_key: str):
+    order = _order(order_key)
+    return render_template("sandbox/ticket.html", order=order, lines=_lines(order))
+
+
+@bp.get("/order/<order_key>/receipt")
+def receipt(order_key: str):
+    order = _order(order_key)
+    return render_template("sandbox/receipt.html", order=order, lines=_lines(order),
+                           method=sandbox().catalogue.payment_method(order.payment_id))

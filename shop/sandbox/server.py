@@ -1,0 +1,20 @@
+"""Serving a WSGI app on a loopback port in a background thread.
+
+The shop uses it to run its built-in sandbox beside itself, so that its client
+reaches the sandbox over real HTTP whatever server runs the shop (a single
+threaded `flask run` or many gunicorn workers, each with its own thread).
+The tests use it for live servers on free ports.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> tuple[BaseWSGIServer, str]:
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"serve-{server.server_port}", daemon=True)
+    thread.start()
+    return server, f"http://{host}:{server.server_port}"

@@ -1,0 +1,55 @@
+"""The shop's way to its VdM client: one per process, made on first use.
+
+Without VDM_API_URL the shop starts its built-in sandbox on a loopback port in
+the same process and talks HTTP to it, with the very code used against VdM.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from flask import Flask, current_app, request
+
+from .vdm import VdmClient
+
+
+class Upstream:
+    def __init__(self, app: Flask):
+        self.app = app
+        self._lock = threading.Lock()
+        self._client: VdmClient | None = None
+        self._pid: int | None = None
+        app.extensions["upstream"] = self
+
+    def client(self) -> VdmClient:
+        # Worker processes forked from a preloaded app must not share sockets or threads.
+        if self._client is None or self._pid != os.getpid():
+            with self._lock:
+                if self._client is None or self._pid != os.getpid():
+                    cfg = self.app.config
+                    self._client = VdmClient(
+                        cfg["VDM_API_URL"] or self._start_sandbox(),
+                        cfg["VDM_CLIENT_NAME"],
+                        connect_timeout=cfg["VDM_CONNECT_TIMEOUT"],
+                        read_timeout=cfg["VDM_READ_TIMEOUT"],
+                    )
+                    self._pid = os.getpid()
+        return self._client
+
+    def _start_sandbox(self) -> str:
+        from .sandbox import create_app as create_sandbox
+        from .sandbox.server import serve_in_thread
+
+        cfg = self.app.config
+        settings = {key: value for key, value in cfg.items() if key.startswith("SANDBOX_")}
+        # The sandbox's pages (payment, tickets, images) are served by the shop itself,
+        # so the links the sandbox hands out must point at the shop's address.
+        settings["SANDBOX_PUBLIC_URL"] = cfg["SANDBOX_PUBLIC_URL"] or cfg["SHOP_BASE_URL"] or request.url_root
+        settings["SECRET_KEY"] = cfg["SECRET_KEY"]
+        _, url = serve_in_thread(create_sandbox(settings, instance_path=self.app.instance_path))
+        return url + "/v1"
+
+
+def vdm() -> VdmClient:
+    return current_app.extensions["upstream"].client()

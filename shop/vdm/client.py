@@ -1,0 +1,274 @@
+"""A small client for VdM's public API. It knows nothing of Flask.
+
+Every call has a connect and a read time-out and a cap on the answer's size.
+Only GET is retried: a retried POST `order/create` could create a second order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import BadResponse, CartNotFound, NotFound, Rejected, UpstreamTimeout, UpstreamUnavailable, VdmError
+from .models import (
+    Cart,
+    Event,
+    OrderCreated,
+    OrderStatus,
+    PaymentMethod,
+    Performance,
+    TicketType,
+    expect_list,
+    expect_object,
+    read_required_str,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "vdm-reference-shop/0.1 (+python-requests)"
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Customer:
+    """What the buyer fills in at checkout, in VdM's field names."""
+
+    email: str
+    firstname: str
+    lastname: str
+    phone: str = ""
+    address: str = ""
+    city: str = ""
+    zip: str = ""
+    avg_optin: bool = False
+    avg_mailinglist: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    data: Any
+
+    @property
+    def message(self) -> str:
+        if isinstance(self.data, dict) and isinstance(self.data.get("message"), str):
+            return self.data["message"][:300]
+        return f"HTTP {self.status}"
+
+    @property
+    def is_error_object(self) -> bool:
+        return isinstance(self.data, dict) and "message" in self.data
+
+
+class VdmClient:
+    def __init__(
+        self,
+        base_url: str,
+        client_name: str,
+        *,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.25,
+        pool_size: int = 16,
+        session: requests.Session | None = None,
+        on_call: Callable[[str, str, float], None] | None = None,
+    ):
+        self.root = f"{base_url.rstrip('/')}/{quote(client_name, safe='')}/"
+        self.timeout = (connect_timeout, read_timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self.on_call = on_call
+        self.session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- events -------------------------------------------------------------
+
+    def events(self) -> list[Event]:
+        return [Event.from_dict(e) for e in self._list(self._get("events"), "events")]
+
+    def upcoming_events(self) -> list[Event]:
+        return [Event.from_dict(e) for e in self._list(self._get("events", "upcoming"), "events")]
+
+    def event(self, event_id: int) -> Event:
+        """A show by its id (a performance id gives that performance alone)."""
+        answer = self._get("events", _int_id(event_id))
+        items = self._list(answer, "event")
+        if not items:
+            raise NotFound("Event not found", status=answer.status)
+        return Event.from_dict(items[0])
+
+    def performance(self, performance_id: int) -> Performance:
+        performance = self.event(performance_id).performance(_int_id(performance_id))
+        if performance is None:
+            raise NotFound("Performance not found")
+        return performance
+
+    def ticket_types(self, performance_id: int) -> list[TicketType]:
+        answer = self._get("tickettypes", _int_id(performance_id))
+        if answer.is_error_object:  # VdM answers an unknown performance with an error object
+            raise NotFound(answer.message, status=answer.status)
+        return [TicketType.from_dict(t) for t in self._list(answer, "ticket types")]
+
+    def payment_methods(self) -> list[PaymentMethod]:
+        return [PaymentMethod.from_dict(p) for p in self._list(self._get("paymentmethods"), "payment methods")]
+
+    # --- cart ---------------------------------------------------------------
+
+    def create_cart(self) -> str:
+        answer = self._request("POST", ("cart", ""))
+        self._raise_for_status(answer)
+        return read_required_str(expect_object(answer.data, "new cart"), "cart_id", "new cart")
+
+    def cart(self, cart_id: str) -> Cart:
+        answer = self._request("GET", ("cart", cart_id))
+        self._raise_for_cart(answer)
+        if answer.is_error_object:
+            raise CartNotFound(answer.message, status=answer.status)
+        return Cart.from_list(cart_id, answer.data)
+
+    def add_to_cart(self, cart_id: str, performance_id: int, quantity: int, ticket_type_id: str) -> Cart:
+        body = {"event_id": _int_id(performance_id), "numberoftickets": int(quantity), "discount_id": ticket_type_id}
+        return self._cart_answer(cart_id, self._request("POST", ("cart", cart_id), body))
+
+    def remove_seat(self, cart_id: str, seat_id: str) -> Cart:
+        answer = self._request("DELETE", ("cart", cart_id, seat_id))
+        if isinstance(answer.data, list):
+            return self._cart_answer(cart_id, answer)
+        # The documentation does not say what DELETE answers: ask for the cart itself.
+        self._raise_for_cart(answer)
+        return self.cart(cart_id)
+
+    # --- orders -------------------------------------------------------------
+
+    def create_order(self, cart_id: str, payment_id: int, redirect_url: str, customer: Customer) -> OrderCreated:
+        """Turn the cart into an order. Never retried: a time-out raises `UpstreamTimeout`,
+        after which the order may or may not exist."""
+        body = {"cart_id": cart_id, "payment_id": _int_id(payment_id), "redirectURL": redirect_url}
+        body.update(customer.__dict__)
+        answer = self._request("POST", ("order", "create"), body)
+        self._raise_for_status(answer)
+        if answer.is_error_object:
+            raise Rejected(answer.message, status=answer.status)
+        return OrderCreated.from_answer(answer.data)
+
+    def order_status(self, order_key: str) -> OrderStatus:
+        answer = self._get("order", order_key)
+        if answer.is_error_object and "order_payment_status" not in answer.data:
+            raise NotFound(answer.message, status=answer.status)
+        return OrderStatus.from_dict(order_key, answer.data)
+
+    # --- plumbing -----------------------------------------------------------
+
+    def _get(self, *parts: Any) -> Answer:
+        answer = self._request("GET", parts)
+        self._raise_for_status(answer)
+        return answer
+
+    @staticmethod
+    def _list(answer: Answer, what: str) -> list:
+        if answer.is_error_object:
+            raise BadResponse(f"{what}: error object instead of a list: {answer.message}", status=answer.status)
+        return expect_list(answer.data, what)
+
+    def _cart_answer(self, cart_id: str, answer: Answer) -> Cart:
+        self._raise_for_cart(answer)
+        if answer.is_error_object:
+            raise Rejected(answer.message, status=answer.status)
+        return Cart.from_list(cart_id, answer.data)
+
+    def _raise_for_cart(self, answer: Answer) -> None:
+        """The documentation does not say how an unknown or expired cart is answered:
+        a 404 that is not about an event counts as a cart that is gone."""
+        if answer.status == 404 and "event" not in answer.message.lower():
+            raise CartNotFound(answer.message, status=404)
+        self._raise_for_status(answer)
+
+    @staticmethod
+    def _raise_for_status(answer: Answer) -> None:
+        if answer.status == 404:
+            raise NotFound(answer.message, status=404)
+        if 400 <= answer.status < 500:
+            raise Rejected(answer.message, status=answer.status)
+        if not 200 <= answer.status < 300:
+            raise BadResponse(f"unexpected HTTP status {answer.status}", status=answer.status)
+
+    def _request(self, method: str, parts: tuple, body: dict | None = None) -> Answer:
+        url = self.root + "/".join(quote(str(p), safe="") for p in parts)
+        path = url[len(self.root):]
+        attempts = 1 + (self.retries if method == "GET" else 0)
+        error: VdmError = UpstreamUnavailable("no attempt made")
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            started = time.monotonic()
+            try:
+                status, raw = self._send(method, url, body)
+            except VdmError as exc:
+                error = exc
+                log.warning("VdM %s %s failed: %s", method, path, exc)
+                continue
+            finally:
+                if self.on_call:
+                    self.on_call(method, path, time.monotonic() - started)
+            if status >= 500:
+                error = UpstreamUnavailable(f"VdM answered HTTP {status}", status=status)
+                log.warning("VdM %s %s answered %s", method, path, status)
+                continue
+            return Answer(status, _decode(raw, status))
+        raise error
+
+    def _send(self, method: str, url: str, body: dict | None) -> tuple[int, bytes]:
+        """One HTTP exchange, with the read time-out applied to the whole body."""
+        connect_timeout, read_timeout = self.timeout
+        try:
+            with self.session.request(method, url, json=body, timeout=self.timeout, stream=True) as resp:
+                deadline = time.monotonic() + read_timeout
+                chunks, size = [], 0
+                for chunk in resp.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_BODY_BYTES:
+                        raise BadResponse("answer too large", status=resp.status_code)
+                    if time.monotonic() > deadline:
+                        raise UpstreamTimeout("VdM answered too slowly")
+                    chunks.append(chunk)
+                return resp.status_code, b"".join(chunks)
+        except requests.ConnectTimeout as exc:
+            raise UpstreamUnavailable(f"cannot connect to VdM: {exc.__class__.__name__}") from exc
+        except requests.Timeout as exc:
+            raise UpstreamTimeout("VdM did not answer in time") from exc
+        except requests.RequestException as exc:
+            raise UpstreamUnavailable(f"cannot reach VdM: {exc.__class__.__name__}") from exc
+
+
+def _decode(raw: bytes, status: int) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except (ValueError, RecursionError):
+        raise BadResponse("answer is not JSON", status=status) from None
+
+
+def _int_id(value: Any) -> int:
+    """Event and payment ids are integers; refusing anything else keeps paths like `../` out of URLs."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"not an id: {value!r}")
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"not an id: {value!r}")
+    return number

@@ -1,0 +1,38 @@
+"""The one exception hierarchy of the VdM client.
+
+Callers catch `VdmError` for "something went wrong upstream" and the subclasses
+when they can do something specific about it.
+"""
+
+
+class VdmError(Exception):
+    """Root of every error the client raises."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class NotFound(VdmError):
+    """VdM does not know the event, performance, order or cart asked for."""
+
+
+class CartNotFound(NotFound):
+    """The cart is unknown or expired at VdM: the shop should start a new one."""
+
+
+class Rejected(VdmError):
+    """VdM understood the request and refused it (too many tickets, unknown ticket type, …)."""
+
+
+class UpstreamUnavailable(VdmError):
+    """VdM could not be reached or failed: connection error, time-out or a 5xx answer."""
+
+
+class UpstreamTimeout(UpstreamUnavailable):
+    """VdM did not answer in time. For a POST the request may still have been carried out."""
+
+
+class BadResponse(VdmError):
+    """VdM answered, but not with what its documentation describes."""
