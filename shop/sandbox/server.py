@@ -15,6 +15,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> tuple[BaseWSGIServer, str]:
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"serve-{server.server_port}", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"serve-{server.server_port}", daemon=True)
     thread.start()
     return server, f"http://{host}:{server.server_port}"

@@ -261,6 +261,8 @@ def _decode(raw: bytes, status: int) -> Any:
     try:
         return json.loads(raw, parse_float=Decimal)
     except (ValueError, RecursionError):
+        if status >= 400:  # an HTML error page from a proxy: the status says enough
+            return None
         raise BadResponse("answer is not JSON", status=status) from None
 
 

@@ -1,0 +1,151 @@
+"""Fixtures: a live sandbox on a free port, a VdM client on it, and the shop built on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from shop import create_app
+from shop.sandbox import create_app as create_sandbox
+from shop.sandbox.catalogue import DEMO_CATALOGUE
+from shop.sandbox.server import serve_in_thread
+from shop.vdm import VdmClient
+
+# Tests never pick up a developer's own settings.
+for name in list(os.environ):
+    if name.startswith(("VDM_", "SHOP_", "SANDBOX_")) and name != "VDM_LIVE_CLIENT":
+        del os.environ[name]
+
+SECRET = "test-secret-key-not-for-production"
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server, self.url = serve_in_thread(app)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def demo_catalogue() -> dict:
+    return json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def start_sandbox(tmp_path):
+    """Start a sandbox on a free port; settings override the defaults (a fresh database per test)."""
+    servers: list[LiveServer] = []
+
+    def start(catalogue: dict | None = None, **settings) -> LiveServer:
+        if catalogue is not None:
+            path = tmp_path / f"catalogue-{len(servers)}.json"
+            path.write_text(json.dumps(catalogue), encoding="utf-8")
+            settings["SANDBOX_CATALOGUE"] = str(path)
+        config = {"SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"), "SECRET_KEY": SECRET,
+                  "WTF_CSRF_ENABLED": True, **settings}
+        app = create_sandbox(config, instance_path=str(tmp_path / "sandbox-instance"))
+        server = LiveServer(app)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(start_sandbox) -> LiveServer:
+    return start_sandbox()
+
+
+@pytest.fixture
+def vdm(sandbox) -> VdmClient:
+    client = VdmClient(sandbox.url + "/v1", "demo", read_timeout=5, backoff=0)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    def make(sandbox_url: str | None = None, **config):
+        settings = {"SHOP_SECRET_KEY": SECRET, "TESTING": True, **config}
+        if sandbox_url:
+            settings["VDM_API_URL"] = sandbox_url + "/v1"
+        return create_app(settings, instance_path=str(tmp_path / "shop-instance"))
+
+    return make
+
+
+@pytest.fixture
+def app(make_app, sandbox):
+    return make_app(sandbox.url)
+
+
+@pytest.fixture
+def web(app):
+    return app.test_client()
+
+
+class FakeUpstream:
+    """An HTTP server that answers whatever a test tells it to, and counts the requests."""
+
+    def __init__(self):
+        self.routes: dict[tuple[str, str], tuple] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.raw_paths: list[str] = []
+        self.lock = threading.Lock()
+        self.server, self.url = serve_in_thread(self.wsgi)
+
+    def answer(self, method: str, path: str, status: int = 200, body=b"", delay: float = 0,
+               content_type: str = "application/json", trickle: float = 0):
+        if not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        self.routes[(method, "/v1/demo/" + path)] = (status, body, delay, content_type, trickle)
+
+    def count(self, method: str, path: str) -> int:
+        return self.calls.count((method, "/v1/demo/" + path))
+
+    def wsgi(self, environ, start_response):
+        import time
+
+        key = (environ["REQUEST_METHOD"], environ["PATH_INFO"])
+        with self.lock:
+            self.calls.append(key)
+            self.raw_paths.append(environ.get("RAW_URI", ""))
+        status, body, delay, content_type, trickle = self.routes.get(key, (404, b'{"message": "Not found"}', 0, "application/json", 0))
+        time.sleep(delay)
+        start_response(f"{status} X", [("Content-Type", content_type)])
+        if trickle:
+            def slowly():
+                for i in range(0, len(body), 4):
+                    time.sleep(trickle)
+                    yield body[i:i + 4]
+            return slowly()
+        return [body]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_upstream():
+    fake = FakeUpstream()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_client(fake_upstream) -> VdmClient:
+    client = VdmClient(fake_upstream.url + "/v1", "demo", connect_timeout=1, read_timeout=0.5, retries=2, backoff=0)
+    yield client
+    client.close()

@@ -1,0 +1,116 @@
+"""The app factory, its configuration, and the shop running on the sandbox."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from shop import create_app
+from shop.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_home_lists_upcoming_shows(web):
+    page = web.get("/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for name in ("De Storm", "Nachtvlinders", "Messiah"):
+        assert name in text
+    # Soonest first: Nachtvlinders (in 5 days) before De Storm (in 9).
+    assert text.index("Nachtvlinders") < text.index("De Storm")
+
+
+def test_default_mode_serves_the_built_in_sandbox(tmp_path):
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    assert app.config["VDM_API_URL"] == ""
+    page = app.test_client().get("/")
+    assert page.status_code == 200 and "De Storm" in page.get_data(as_text=True)
+    # The client went over HTTP to a sandbox on a loopback port, not through a shortcut.
+    client = app.extensions["upstream"].client()
+    assert client.root.startswith("http://127.0.0.1:") and client.root.endswith("/v1/demo/")
+    # Its pages and images are on the shop's own address.
+    assert app.test_client().get("/sandbox/static/images/storm.svg").status_code == 200
+    assert (tmp_path / "sandbox.sqlite3").exists() and (tmp_path / "secret_key").exists()
+
+
+def test_real_api_without_secret_key_is_a_start_up_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("VDM_API_URL", "https://api.voordemensen.nl/v1")
+    with pytest.raises(ConfigError, match="SHOP_SECRET_KEY"):
+        create_app(instance_path=str(tmp_path))
+    monkeypatch.setenv("SHOP_SECRET_KEY", "x" * 40)
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SECRET_KEY"] == "x" * 40 and "sandbox" not in app.extensions
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("VDM_API_URL", "ftp://example.org", "http"),
+    ("VDM_READ_TIMEOUT", "soon", "number"),
+    ("VDM_CLIENT_NAME", "../x", "short name"),
+    ("SHOP_BASE_URL", "shop.example", "http"),
+])
+def test_bad_settings_are_named(tmp_path, monkeypatch, name, value, message):
+    monkeypatch.setenv("SHOP_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name) as caught:
+        create_app(instance_path=str(tmp_path))
+    assert message in str(caught.value)
+
+
+def test_upstream_down_shows_a_friendly_503(make_app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = make_app(f"http://127.0.0.1:{port}")
+    page = app.test_client().get("/")
+    assert page.status_code == 503
+    text = page.get_data(as_text=True)
+    assert "box office cannot be reached" in text and "Traceback" not in text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(command: list[str], tmp_path, port: int):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VDM_", "SHOP_", "SANDBOX_"))}
+    env["SHOP_INSTANCE_PATH"] = str(tmp_path / "instance")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/sandbox/static/sandbox.css", timeout=1)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    proc.kill()
+    pytest.fail(f"{command[0]} did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "flask"])
+def test_zero_configuration_under_real_servers(tmp_path, server):
+    """A fresh clone serves the programme from the sandbox under `flask run` and under
+    two sync gunicorn workers, which could deadlock if the shop called itself."""
+    port = _free_port()
+    bindir = Path(sys.executable).parent
+    if server == "gunicorn":
+        command = [str(bindir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "shop:create_app()"]
+    else:
+        command = [str(bindir / "flask"), "--app", "shop", "run", "--port", str(port)]
+    proc = _serve(command, tmp_path, port)
+    try:
+        for _ in range(6):
+            page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+            assert page.status_code == 200 and "De Storm" in page.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

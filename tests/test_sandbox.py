@@ -1,0 +1,234 @@
+"""The sandbox: real stock, concurrency, persistence, the payment page and its pages."""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+import requests
+
+from shop.vdm import Customer, Rejected, VdmClient
+
+STANDARD = "2ePdA8q3BN"
+CUSTOMER = Customer(email="buyer@example.org", firstname="Bo", lastname="Buyer")
+
+
+def small_hall(demo_catalogue, capacity=10, max_per_order=10):
+    """The demo venue with performance 101 in a hall of `capacity` seats."""
+    sub = demo_catalogue["events"][0]["sub_events"][0]
+    sub.update(capacity=capacity, max_per_order=max_per_order)
+    return demo_catalogue
+
+
+def client_for(server, **kwargs) -> VdmClient:
+    return VdmClient(server.url + "/v1", "demo", backoff=0, **kwargs)
+
+
+def order(vdm, quantity=2, redirect="http://shop.example/return?lang=en"):
+    cart_id = vdm.create_cart()
+    vdm.add_to_cart(cart_id, 101, quantity, STANDARD)
+    return vdm.create_order(cart_id, 34, redirect, CUSTOMER)
+
+
+def test_stock_follows_carts_and_orders(start_sandbox, demo_catalogue):
+    vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=10)))
+    assert vdm.performance(101).free == 10
+    cart_id = vdm.create_cart()
+    vdm.add_to_cart(cart_id, 101, 4, STANDARD)
+    assert vdm.performance(101).free == 6  # carts hold seats
+
+    created = vdm.create_order(cart_id, 33, "https://shop.example/r", CUSTOMER)
+    assert vdm.performance(101).free == 6  # a new order keeps them
+
+    other = vdm.create_cart()
+    vdm.add_to_cart(other, 101, 6, STANDARD)
+    assert vdm.performance(101).free == 0 and not vdm.performance(101).on_sale()
+    with pytest.raises(Rejected):
+        vdm.add_to_cart(vdm.create_cart(), 101, 1, STANDARD)
+
+    _choose(vdm, created.url, "cancel")  # a cancelled order releases its seats
+    assert vdm.performance(101).free == 4
+
+
+def test_event_free_is_capped_per_order(start_sandbox, demo_catalogue):
+    vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=50, max_per_order=6)))
+    assert vdm.performance(101).free == 6
+    cart_id = vdm.create_cart()
+    vdm.add_to_cart(cart_id, 101, 4, STANDARD)
+    with pytest.raises(Rejected, match="At most 6"):
+        vdm.add_to_cart(cart_id, 101, 3, STANDARD)
+    assert vdm.cart(cart_id).count == 4
+
+
+def test_expired_cart_is_gone_and_releases_its_seats(start_sandbox, demo_catalogue):
+    vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=5), SANDBOX_CART_MINUTES=0.01))
+    cart_id = vdm.create_cart()
+    vdm.add_to_cart(cart_id, 101, 5, STANDARD)
+    assert vdm.performance(101).free == 0
+    time.sleep(0.7)
+    assert vdm.performance(101).free == 5
+    from shop.vdm import CartNotFound
+
+    with pytest.raises(CartNotFound):
+        vdm.cart(cart_id)
+
+
+def test_parallel_adds_never_oversell(start_sandbox, demo_catalogue):
+    server = start_sandbox(small_hall(demo_catalogue, capacity=10))
+    vdm = client_for(server)
+    carts = [vdm.create_cart() for _ in range(30)]
+
+    def buy(cart_id):
+        try:
+            vdm.add_to_cart(cart_id, 101, 1, STANDARD)
+            return 1
+        except Rejected:
+            return 0
+
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        sold = sum(pool.map(buy, carts))
+    assert sold == 10
+    assert vdm.performance(101).free == 0
+    assert sum(vdm.cart(c).count for c in carts) == 10
+
+
+def test_state_survives_a_restart(start_sandbox, tmp_path):
+    first = start_sandbox()
+    vdm = client_for(first)
+    cart_id = vdm.create_cart()
+    vdm.add_to_cart(cart_id, 101, 2, STANDARD)
+    first.stop()
+    second = start_sandbox()  # same database file, new process state
+    assert client_for(second).cart(cart_id).count == 2
+
+
+def _pay_page(url: str) -> tuple[requests.Session, str, str]:
+    session = requests.Session()
+    page = session.get(url, timeout=5)
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    return session, page.text, token
+
+
+def _choose(vdm, url: str, choice: str) -> requests.Response:
+    session, _, token = _pay_page(url)
+    return session.post(url, data={"csrf_token": token, choice: "x"}, allow_redirects=False, timeout=5)
+
+
+@pytest.mark.parametrize("choice, status", [("pay", "paid"), ("pending", "pending"),
+                                            ("cancel", "cancelled"), ("partial", "partial")])
+def test_payment_page_choices(vdm, choice, status):
+    created = order(vdm)
+    _, text, _ = _pay_page(created.url)
+    assert "€ 50.50" in text  # 2 × 24.50 plus 1.50 for the credit card
+    answer = _choose(vdm, created.url, choice)
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"http://shop.example/return?lang=en&return={created.order_key}"
+    assert vdm.order_status(created.order_key).status == status
+
+
+def test_payment_page_refuses_without_csrf(vdm):
+    created = order(vdm)
+    answer = requests.post(created.url, data={"pay": "x"}, allow_redirects=False, timeout=5)
+    assert answer.status_code == 400
+    assert vdm.order_status(created.order_key).status == "none"
+
+
+def test_pending_becomes_paid_after_the_delay(start_sandbox):
+    vdm = client_for(start_sandbox(SANDBOX_PENDING_SECONDS=0.5))
+    created = order(vdm)
+    _choose(vdm, created.url, "pending")
+    assert vdm.order_status(created.order_key).status == "pending"
+    time.sleep(0.6)
+    assert vdm.order_status(created.order_key).status == "paid"
+
+
+def test_a_settled_order_cannot_be_paid_again(vdm):
+    created = order(vdm)
+    _choose(vdm, created.url, "cancel")
+    assert "cannot be paid again" in requests.get(created.url, timeout=5).text
+    session, _, token = _pay_page(order(vdm).url)  # a token from a page that still has the form
+    again = session.post(created.url, data={"csrf_token": token, "pay": "x"}, allow_redirects=False, timeout=5)
+    assert again.status_code == 303
+    assert vdm.order_status(created.order_key).status == "cancelled"
+
+
+def test_ticket_and_receipt_pages(vdm):
+    created = order(vdm)
+    status = vdm.order_status(created.order_key)
+    assert "issued once it is paid" in requests.get(status.tickets_url, timeout=5).text
+    _choose(vdm, created.url, "pay")
+    status = vdm.order_status(created.order_key)
+    tickets = requests.get(status.tickets_url, timeout=5)
+    assert tickets.status_code == 200 and tickets.text.count('class="ticket"') == 2 and "De Storm" in tickets.text
+    receipt = requests.get(status.receipt_url, timeout=5)
+    assert receipt.status_code == 200 and "€ 50.50" in receipt.text and "paid" in receipt.text
+    assert requests.get(status.tickets_url.replace(created.order_key, "XXXXX-XXXXX-XXXXX-XXXXX"),
+                        timeout=5).status_code == 404
+
+
+def test_images_are_served(vdm):
+    image = vdm.event(100).image
+    answer = requests.get(image, timeout=5)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("image/svg+xml")
+
+
+@pytest.mark.parametrize("body", [
+    {"event_id": "abc", "numberoftickets": 1, "discount_id": STANDARD},
+    {"event_id": 101, "numberoftickets": "-2", "discount_id": STANDARD},
+    {"event_id": 101, "numberoftickets": 0, "discount_id": STANDARD},
+    {"event_id": 101, "numberoftickets": 1},
+    {"event_id": 101, "numberoftickets": 1, "discount_id": ["x"]},
+    ["not", "an", "object"],
+])
+def test_bad_cart_bodies_are_refused_with_a_message(sandbox, body):
+    base = sandbox.url + "/v1/demo/"
+    cart_id = requests.post(base + "cart/", timeout=5).json()["cart_id"]
+    answer = requests.post(base + f"cart/{cart_id}", json=body, timeout=5)
+    assert answer.status_code == 400 and isinstance(answer.json()["message"], str)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"cart_id": "unknown"}, "Cart not found"),
+    ({"payment_id": 999}, "Unknown payment_id"),
+    ({"payment_id": "card"}, "payment_id must be an integer"),
+    ({"redirectURL": "javascript:alert(1)"}, "redirectURL"),
+    ({"email": ""}, "email"),
+])
+def test_bad_orders_are_refused(sandbox, change, message):
+    base = sandbox.url + "/v1/demo/"
+    cart_id = requests.post(base + "cart/", timeout=5).json()["cart_id"]
+    requests.post(base + f"cart/{cart_id}", json={"event_id": 101, "numberoftickets": 1, "discount_id": STANDARD},
+                  timeout=5)
+    body = {"cart_id": cart_id, "payment_id": 33, "redirectURL": "https://shop.example/r", "email": "a@example.org",
+            **change}
+    answer = requests.post(base + "order/create", json=body, timeout=5)
+    assert 400 <= answer.status_code < 500 and message in answer.json()["message"]
+
+
+def test_empty_cart_cannot_be_ordered(vdm):
+    with pytest.raises(Rejected, match="empty"):
+        vdm.create_order(vdm.create_cart(), 33, "https://shop.example/r", CUSTOMER)
+
+
+def test_consents_are_stored_as_booleans(vdm, sandbox):
+    cart_id = vdm.create_cart()
+    vdm.add_to_cart(cart_id, 101, 1, STANDARD)
+    consent = Customer(email="c@example.org", firstname="C", lastname="D", avg_optin=True, avg_mailinglist=False)
+    created = vdm.create_order(cart_id, 33, "https://shop.example/r", consent)
+    stored = sandbox.app.extensions["sandbox"].store.order(created.order_key)
+    assert stored.customer["avg_optin"] is True and stored.customer["avg_mailinglist"] is False
+    assert stored.total == Decimal("24.50")
+
+
+def test_carts_belong_to_their_client_name(sandbox):
+    vdm = client_for(sandbox)
+    cart_id = vdm.create_cart()
+    other = VdmClient(sandbox.url + "/v1", "othervenue", backoff=0)
+    from shop.vdm import CartNotFound
+
+    with pytest.raises(CartNotFound):
+        other.cart(cart_id)

@@ -1,0 +1,196 @@
+"""The client against a misbehaving upstream: every failure is one of its own errors,
+GET is retried and POST order/create never is."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from shop.vdm import (
+    BadResponse,
+    CartNotFound,
+    Customer,
+    NotFound,
+    Rejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    VdmClient,
+    VdmError,
+)
+
+CUSTOMER = Customer(email="a@example.org", firstname="A", lastname="B")
+
+
+def test_get_is_retried_on_5xx(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "events", status=503, body={"message": "busy"})
+    with pytest.raises(UpstreamUnavailable):
+        fake_client.events()
+    assert fake_upstream.count("GET", "events") == 3  # one try and two retries
+
+
+def test_get_retry_can_succeed(fake_upstream, fake_client):
+    calls = {"n": 0}
+    original = fake_upstream.wsgi
+
+    def flaky(environ, start_response):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            start_response("502 Bad Gateway", [("Content-Type", "text/html")])
+            return [b"<html>bad gateway</html>"]
+        return original(environ, start_response)
+
+    fake_upstream.server.app = flaky
+    fake_upstream.answer("GET", "paymentmethods", body=[{"payment_id": 1, "payment_desc": "iDEAL", "payment_cost": "0.00"}])
+    assert [m.id for m in fake_client.payment_methods()] == [1]
+    assert calls["n"] == 2
+
+
+def test_order_create_is_never_retried_on_5xx(fake_upstream, fake_client):
+    fake_upstream.answer("POST", "order/create", status=503)
+    with pytest.raises(UpstreamUnavailable):
+        fake_client.create_order("cart", 33, "https://shop.example/r", CUSTOMER)
+    assert fake_upstream.count("POST", "order/create") == 1
+
+
+def test_order_create_time_out_is_reported_as_such(fake_upstream, fake_client):
+    fake_upstream.answer("POST", "order/create", body=[{"url": "https://pay", "order_key": "k"}], delay=1.5)
+    with pytest.raises(UpstreamTimeout):
+        fake_client.create_order("cart", 33, "https://shop.example/r", CUSTOMER)
+    assert fake_upstream.count("POST", "order/create") == 1
+
+
+def test_get_time_out_is_retried(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "events", body=[], delay=1)
+    started = time.monotonic()
+    with pytest.raises(UpstreamTimeout):
+        fake_client.events()
+    assert fake_upstream.count("GET", "events") == 3
+    assert time.monotonic() - started < 3
+
+
+def test_trickling_answer_times_out(fake_upstream, fake_client):
+    # Every chunk comes within the read time-out, but the whole answer does not.
+    fake_upstream.answer("GET", "paymentmethods", body=b"[" + b" " * 200 + b"]", trickle=0.02)
+    with pytest.raises(UpstreamTimeout):
+        fake_client.payment_methods()
+
+
+def test_huge_answer_is_refused(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "paymentmethods", body=b"[" + b" " * (6 * 1024 * 1024) + b"]")
+    with pytest.raises(BadResponse):
+        fake_client.payment_methods()
+
+
+def test_connection_refused():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = VdmClient(f"http://127.0.0.1:{port}/v1", "demo", retries=1, backoff=0)
+    with pytest.raises(UpstreamUnavailable) as caught:
+        client.events()
+    assert not isinstance(caught.value, UpstreamTimeout)
+
+
+def test_html_error_page_keeps_its_status(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "order/abc", status=404, body=b"<html>nope</html>", content_type="text/html")
+    with pytest.raises(NotFound):
+        fake_client.order_status("abc")
+
+
+def test_rejected_with_message(fake_upstream, fake_client):
+    fake_upstream.answer("POST", "cart/c1", status=400, body={"message": "Not enough tickets"})
+    with pytest.raises(Rejected) as caught:
+        fake_client.add_to_cart("c1", 101, 5, "x")
+    assert caught.value.message == "Not enough tickets"
+
+
+def test_error_object_on_get_cart_means_cart_gone(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "cart/c1", body={"message": "cart expired"})
+    with pytest.raises(CartNotFound):
+        fake_client.cart("c1")
+
+
+def test_ids_in_paths_are_quoted(fake_upstream, fake_client):
+    with pytest.raises(NotFound):
+        fake_client.order_status("../events?x=1#y")
+    raw = fake_upstream.raw_paths[-1]
+    assert raw.startswith("/v1/demo/order/..%2Fevents%3F") and "?" not in raw and "#" not in raw
+    assert fake_upstream.calls[-1] == ("GET", "/v1/demo/order/../events?x=1#y")  # one path segment
+
+
+GOOD_SUB = {"event_id": 2, "event_date": "2027-01-01", "event_time": "20:00:00", "event_status": "pub", "event_free": 3}
+MALFORMED = [
+    ("GET", "events", "events", b"not json"),
+    ("GET", "events", "events", {"message": "oops"}),
+    ("GET", "events", "events", {"events": []}),
+    ("GET", "events", "events", [1, 2]),
+    ("GET", "events", "events", [{"event_name": "no id", "sub_events": []}]),
+    ("GET", "events", "events", [{"event_id": 1, "sub_events": [{**GOOD_SUB, "event_date": "tomorrow"}]}]),
+    ("GET", "events", "events", [{"event_id": 1, "sub_events": [{**GOOD_SUB, "event_time": None}]}]),
+    ("GET", "events", "events", [{"event_id": 1, "sub_events": {"a": 1}}]),
+    ("GET", "events", "events", [{"event_id": "x", "sub_events": []}]),
+    ("GET", "events", "events", b"[" * 5000 + b"]" * 5000),
+    ("GET", "events/upcoming", "upcoming_events", None),
+    ("GET", "tickettypes/5", "ticket_types", [{"discount_id": "a", "discounted_price": "cheap"}]),
+    ("GET", "tickettypes/5", "ticket_types", [{"discount_id": "a", "discounted_price": "-3.00"}]),
+    ("GET", "tickettypes/5", "ticket_types", [{"discount_id": "a", "discounted_price": "NaN"}]),
+    ("GET", "tickettypes/5", "ticket_types", [{"discounted_price": "3.00"}]),
+    ("GET", "tickettypes/5", "ticket_types", [{"discount_id": "a", "discounted_price": True}]),
+    ("GET", "paymentmethods", "payment_methods", [{"payment_desc": "iDEAL"}]),
+    ("GET", "paymentmethods", "payment_methods", "iDEAL"),
+    ("GET", "cart/c", "cart", [{"seat_id": "s"}, {"totalprice": "1.00"}]),
+    ("GET", "cart/c", "cart", [{"seat_id": "s", "event_id": 1, "event_date": "01-04-2026", "event_time": "20:30",
+                                "seat_price": "1.00"}]),
+    ("GET", "cart/c", "cart", [{"something": "else"}]),
+    ("GET", "cart/c", "cart", [{"totalprice": {"amount": 1}}]),
+    ("GET", "cart/c", "cart", {"cart": 0}),
+    ("GET", "cart/c", "cart", 12),
+    ("POST", "cart/", "create_cart", {"id": "x"}),
+    ("POST", "cart/", "create_cart", []),
+    ("POST", "order/create", "create_order", []),
+    ("POST", "order/create", "create_order", [{"url": "https://pay"}]),
+    ("POST", "order/create", "create_order", [{"url": "a", "order_key": "b"}, {"url": "c", "order_key": "d"}]),
+    ("POST", "order/create", "create_order", "ok"),
+    ("GET", "order/k", "order_status", {"order_tickets_nr": 1}),
+    ("GET", "order/k", "order_status", {"order_payment_status": "paid", "seats": "many"}),
+    ("GET", "order/k", "order_status", {"order_payment_status": "paid", "order_tickets_nr": "lots"}),
+    ("GET", "order/k", "order_status", [1]),
+]
+CALLS = {
+    "events": lambda c: c.events(),
+    "upcoming_events": lambda c: c.upcoming_events(),
+    "ticket_types": lambda c: c.ticket_types(5),
+    "payment_methods": lambda c: c.payment_methods(),
+    "cart": lambda c: c.cart("c"),
+    "create_cart": lambda c: c.create_cart(),
+    "create_order": lambda c: c.create_order("c", 1, "https://shop.example/r", CUSTOMER),
+    "order_status": lambda c: c.order_status("k"),
+}
+
+
+@pytest.mark.parametrize("method, path, call, body", MALFORMED)
+def test_malformed_answers_raise_bad_response(fake_upstream, fake_client, method, path, call, body):
+    fake_upstream.answer(method, path, body=b"" if body is None else body)
+    with pytest.raises(BadResponse):
+        CALLS[call](fake_client)
+
+
+@pytest.mark.parametrize("status", [301, 302, 418, 500, 501])
+def test_odd_statuses_are_client_errors(fake_upstream, fake_client, status):
+    fake_upstream.answer("GET", "events", status=status, body=b"")
+    with pytest.raises(VdmError):
+        fake_client.events()
+
+
+def test_tolerant_of_extra_and_missing_optional_fields(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "events", body=[{
+        "event_id": 1, "brand_new_field": {"x": 1}, "event_image": None,
+        "sub_events": [{"event_id": 2, "event_date": "2099-05-01", "event_time": "20:00", "event_free": "4",
+                        "event_status": "PUB", "event_end": None, "event_view_end": "2099-05-02 00:00:00"}],
+    }])
+    [event] = fake_client.events()
+    assert event.name == "" and event.image is None
+    [p] = event.performances
+    assert p.on_sale() and p.free == 4 and p.ends_at is None and p.view_end.year == 2099
