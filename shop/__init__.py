@@ -6,11 +6,12 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, session
 from flask_wtf import CSRFProtect
 
 from .config import shop_settings
-from .upstream import Upstream
+from .sanitise import safe_image
+from .upstream import Upstream, cache
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -30,15 +31,28 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.update(config or {})
     logging.basicConfig(level=logging.INFO)
 
+    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+
     csrf.init_app(app)
+    cache.init_app(app)
     Upstream(app)
     if not app.config["VDM_API_URL"]:
         from .sandbox import init_sandbox
 
         init_sandbox(app, api=False)
 
-    from . import catalogue, errors
+    from . import branding, cart, catalogue, errors, i18n
 
+    i18n.init_app(app)
+    branding.init_app(app)
     app.register_blueprint(catalogue.bp)
+    app.register_blueprint(cart.bp)
     errors.init_app(app)
+
+    app.jinja_env.filters["safe_image"] = safe_image
+
+    @app.context_processor
+    def cart_count():
+        return {"cart_count": session.get("cart_count", 0)}
+
     return app

@@ -7,6 +7,7 @@ start-up with a message that names the variable, instead of failing later.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Mapping
@@ -30,13 +31,14 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0
     return value
 
 
-def _url(env: Mapping[str, str], name: str) -> str:
+def _url(env: Mapping[str, str], name: str, relative: bool = False) -> str:
+    """An http(s) URL; with `relative`, a path on the shop's own site is fine too."""
     raw = env.get(name, "").strip()
-    if raw:
+    if raw and not (relative and raw.startswith("/") and not raw.startswith("//")):
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
-    return raw.rstrip("/")
+    return raw if relative else raw.rstrip("/")
 
 
 def instance_secret(instance_path: str) -> str:
@@ -86,6 +88,26 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         # Empty means: the address the request came in on.
         "SHOP_BASE_URL": _url(env, "SHOP_BASE_URL"),
     }
+    settings.update(venue_settings(env, sandbox=not api_url))
     if not api_url:
         settings.update(sandbox_settings(env, instance_path))
     return settings
+
+
+def venue_settings(env: Mapping[str, str], sandbox: bool) -> dict:
+    language = env.get("SHOP_DEFAULT_LANGUAGE", "").strip() or "nl"
+    if language not in ("nl", "en"):
+        raise ConfigError(f"SHOP_DEFAULT_LANGUAGE must be nl or en, got {language!r}")
+    accent = env.get("VENUE_ACCENT_COLOUR", "").strip() or "#8b1e3f"
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", accent):
+        raise ConfigError(f"VENUE_ACCENT_COLOUR must be a colour like #8b1e3f, got {accent!r}")
+    return {
+        "SHOP_DEFAULT_LANGUAGE": language,
+        "SHOP_CACHE_SECONDS": _float(env, "SHOP_CACHE_SECONDS", 30),
+        "VENUE_NAME": env.get("VENUE_NAME", "").strip() or ("Theater De Lindeboom (demo)" if sandbox else "Tickets"),
+        "VENUE_LOGO_URL": _url(env, "VENUE_LOGO_URL", relative=True),
+        "VENUE_ACCENT_COLOUR": accent.lower(),
+        "VENUE_CONTACT": [line.strip() for line in env.get("VENUE_CONTACT", "").split("|") if line.strip()],
+        "VENUE_PRIVACY_URL": _url(env, "VENUE_PRIVACY_URL", relative=True),
+        "VENUE_TERMS_URL": _url(env, "VENUE_TERMS_URL", relative=True),
+    }

@@ -10,8 +10,9 @@ import os
 import threading
 
 from flask import Flask, current_app, request
+from flask_caching import Cache
 
-from .vdm import VdmClient
+from .vdm import Event, PaymentMethod, TicketType, VdmClient
 
 
 class Upstream:
@@ -53,3 +54,32 @@ class Upstream:
 
 def vdm() -> VdmClient:
     return current_app.extensions["upstream"].client()
+
+
+# --- the catalogue, cached briefly: changes at VdM show within SHOP_CACHE_SECONDS -------
+
+cache = Cache()
+
+
+def _cached(key: str, fetch):
+    value = cache.get(key)
+    if value is None:
+        value = fetch()
+        cache.set(key, value, timeout=current_app.config["SHOP_CACHE_SECONDS"])
+    return value
+
+
+def upcoming_events() -> list[Event]:
+    return _cached("events:upcoming", lambda: vdm().upcoming_events())
+
+
+def event(event_id: int) -> Event:
+    return _cached(f"event:{event_id}", lambda: vdm().event(event_id))
+
+
+def ticket_types(performance_id: int) -> list[TicketType]:
+    return _cached(f"tickettypes:{performance_id}", lambda: vdm().ticket_types(performance_id))
+
+
+def payment_methods() -> list[PaymentMethod]:
+    return _cached("paymentmethods", lambda: vdm().payment_methods())

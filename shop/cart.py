@@ -1,0 +1,156 @@
+"""The cart: its id in the signed session, its page, and adding and removing seats.
+
+The cart itself lives at VdM and is never cached; the session keeps only its id
+and the number of tickets, for the header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .forms import RemoveSeatForm
+from .upstream import vdm
+from .vdm import Cart, CartNotFound, NotFound, Rejected, Seat, TicketType
+
+bp = Blueprint("cart", __name__, url_prefix="/cart")
+
+
+# --- the cart in the session ---------------------------------------------------------
+
+
+def remember(cart: Cart) -> None:
+    session["cart_id"] = cart.id
+    session["cart_count"] = cart.count
+
+
+def forget() -> None:
+    session.pop("cart_id", None)
+    session.pop("cart_count", None)
+
+
+def expired() -> None:
+    forget()
+    flash(_("Your cart had expired, so it was emptied. Please choose your tickets again."), "warning")
+
+
+def load() -> Cart | None:
+    """The buyer's cart, or None. A cart VdM no longer knows is dropped and the buyer told."""
+    cart_id = session.get("cart_id")
+    if not cart_id:
+        return None
+    try:
+        cart = vdm().cart(cart_id)
+    except CartNotFound:
+        expired()
+        return None
+    remember(cart)
+    return cart
+
+
+class AddFailed(Exception):
+    def __init__(self, ticket_type: TicketType, message: str, added: list[tuple[TicketType, int]]):
+        super().__init__(message)
+        self.ticket_type = ticket_type
+        self.message = message
+        self.added = added
+
+
+def add(performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
+    """Put each chosen ticket type in the cart, making a new cart when there is none or it expired.
+
+    Raises AddFailed naming the ticket type VdM refused and what was added before it.
+    """
+    cart_id = session.get("cart_id") or vdm().create_cart()
+    added: list[tuple[TicketType, int]] = []
+    cart = None
+    for ticket_type, quantity in chosen:
+        try:
+            cart = vdm().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
+        except CartNotFound:
+            if added:
+                raise  # the cart vanished between two of our own calls: let the error page say so
+            # Adding to a cart that is gone changed nothing, so the same tickets can go in a new one.
+            forget()
+            flash(_("Your previous cart had expired, so these tickets are in a new one."), "warning")
+            cart_id = vdm().create_cart()
+            cart = vdm().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
+        except (Rejected, NotFound) as error:
+            if cart is not None:
+                remember(cart)
+            raise AddFailed(ticket_type, error.message, added) from error
+        added.append((ticket_type, quantity))
+    remember(cart)
+    return cart
+
+
+# --- the page ----------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """Seats of one ticket type at one price, for one performance."""
+
+    name: str
+    price: Decimal
+    seats: list[Seat] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.price * len(self.seats)
+
+
+@dataclass
+class Group:
+    event_id: int
+    name: str
+    starts_at: datetime
+    location: str
+    lines: list[Line] = field(default_factory=list)
+
+
+def grouped(cart: Cart) -> list[Group]:
+    groups: dict[int, Group] = {}
+    lines: dict[tuple, Line] = {}
+    for seat in sorted(cart.seats, key=lambda s: (s.starts_at, s.event_id, s.discount_name, s.price)):
+        group = groups.setdefault(seat.event_id, Group(seat.event_id, seat.event_name, seat.starts_at,
+                                                       seat.location_name))
+        key = (seat.event_id, seat.discount_id, seat.discount_name, seat.price)
+        if key not in lines:
+            lines[key] = Line(seat.discount_name, seat.price)
+            group.lines.append(lines[key])
+        lines[key].seats.append(seat)
+    return list(groups.values())
+
+
+@bp.get("/")
+def show():
+    cart = load()
+    return render_template("cart.html", cart=cart, groups=grouped(cart) if cart else [], remove_form=RemoveSeatForm())
+
+
+@bp.post("/remove")
+def remove():
+    form = RemoveSeatForm()
+    cart_id = session.get("cart_id")
+    if form.validate_on_submit() and cart_id:
+        try:
+            remember(vdm().remove_seat(cart_id, form.seat_id.data))
+            flash(_("The ticket was removed from your cart."), "success")
+        except CartNotFound:
+            expired()
+        except (NotFound, Rejected):
+            flash(_("That ticket was no longer in your cart."), "warning")
+    else:
+        flash(_("That ticket was no longer in your cart."), "warning")
+    return redirect(url_for("cart.show"), 303)
+
+
+def added_message(added: list[tuple[TicketType, int]]) -> str:
+    count = sum(quantity for _, quantity in added)
+    return ngettext("%(num)d ticket was added to your cart.", "%(num)d tickets were added to your cart.", count)
