@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, session
 from flask_wtf import CSRFProtect
 
-from .config import shop_settings
+from .config import Environment, shop_settings
 from .sanitise import safe_image
 from .upstream import Upstream, cache
 
@@ -25,10 +25,12 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         static_folder=str(ROOT / "static"),
         instance_path=instance_path or os.environ.get("SHOP_INSTANCE_PATH") or None,
     )
-    env = dict(os.environ)
-    env.update({k: str(v) for k, v in (config or {}).items() if k.isupper() and isinstance(v, (str, int, float))})
+    # Overrides named like environment variables are read as such; the rest is Flask config.
+    overrides = config or {}
+    env = Environment(os.environ)
+    env.update({k: v for k, v in overrides.items() if isinstance(v, str)})
     app.config.update(shop_settings(env, app.instance_path))
-    app.config.update(config or {})
+    app.config.update({k: v for k, v in overrides.items() if k not in env.read})
     logging.basicConfig(level=logging.INFO)
 
     app.config.setdefault("CACHE_TYPE", "SimpleCache")

@@ -67,6 +67,18 @@ def sandbox_settings(env: Mapping[str, str], instance_path: str) -> dict:
     }
 
 
+class Environment(dict):
+    """The environment, remembering which variables the settings read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
 def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
     api_url = _url(env, "VDM_API_URL")
     secret = env.get("SHOP_SECRET_KEY", "").strip()

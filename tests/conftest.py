@@ -149,3 +149,26 @@ def fake_client(fake_upstream) -> VdmClient:
     client = VdmClient(fake_upstream.url + "/v1", "demo", connect_timeout=1, read_timeout=0.5, retries=2, backoff=0)
     yield client
     client.close()
+
+
+# --- helpers for pages ---------------------------------------------------------------------
+
+import re as _re
+
+TOKEN = _re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = TOKEN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def submit(web, url: str, data: dict, page: str | None = None, **kwargs):
+    """POST a form the way a browser does: with the CSRF token of the page it is on."""
+    html = web.get(page or url, **kwargs).get_data(as_text=True)
+    return web.post(url, data={"csrf_token": csrf_token(html), **data}, **kwargs)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)

@@ -69,7 +69,7 @@ def test_upstream_down_shows_a_friendly_503(make_app):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = make_app(f"http://127.0.0.1:{port}")
-    page = app.test_client().get("/")
+    page = app.test_client().get("/", headers={"Accept-Language": "en"})
     assert page.status_code == 503
     text = page.get_data(as_text=True)
     assert "box office cannot be reached" in text and "Traceback" not in text

@@ -194,3 +194,15 @@ def test_tolerant_of_extra_and_missing_optional_fields(fake_upstream, fake_clien
     assert event.name == "" and event.image is None
     [p] = event.performances
     assert p.on_sale() and p.free == 4 and p.ends_at is None and p.view_end.year == 2099
+
+
+@pytest.mark.parametrize("body, error", [
+    ({"message": "Seat not found"}, NotFound),
+    ({"message": "Cart not found"}, CartNotFound),
+    (b"", CartNotFound),
+])
+def test_a_404_on_a_seat_is_told_from_a_gone_cart(fake_upstream, fake_client, body, error):
+    fake_upstream.answer("DELETE", "cart/c1/s1", status=404, body=body)
+    with pytest.raises(NotFound) as caught:
+        fake_client.remove_seat("c1", "s1")
+    assert type(caught.value) is error

@@ -192,10 +192,13 @@ class VdmClient:
         return Cart.from_list(cart_id, answer.data)
 
     def _raise_for_cart(self, answer: Answer) -> None:
-        """The documentation does not say how an unknown or expired cart is answered:
-        a 404 that is not about an event counts as a cart that is gone."""
-        if answer.status == 404 and "event" not in answer.message.lower():
-            raise CartNotFound(answer.message, status=404)
+        """The documentation does not say how an unknown or expired cart is answered: a 404
+        that speaks of the cart, or says nothing, counts as a cart that is gone; a 404 about
+        something else (the event, the seat) is a plain NotFound."""
+        if answer.status == 404:
+            about = answer.message.lower()
+            if "cart" in about or not answer.is_error_object:
+                raise CartNotFound(answer.message, status=404)
         self._raise_for_status(answer)
 
     @staticmethod
