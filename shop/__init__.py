@@ -10,6 +10,7 @@ from flask import Flask, session
 from flask_wtf import CSRFProtect
 
 from .config import Environment, shop_settings
+from .ledger import Ledger
 from .sanitise import safe_image
 from .upstream import Upstream, cache
 
@@ -43,12 +44,17 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
         init_sandbox(app, api=False)
 
-    from . import branding, cart, catalogue, errors, i18n
+    Path(app.config["SHOP_LEDGER_DB"]).parent.mkdir(parents=True, exist_ok=True)
+    app.extensions["ledger"] = Ledger(app.config["SHOP_LEDGER_DB"])
+
+    from . import branding, cart, catalogue, checkout, errors, i18n, orders
 
     i18n.init_app(app)
     branding.init_app(app)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(orders.bp)
     errors.init_app(app)
 
     app.jinja_env.filters["safe_image"] = safe_image

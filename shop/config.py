@@ -101,9 +101,39 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "SHOP_BASE_URL": _url(env, "SHOP_BASE_URL"),
     }
     settings.update(venue_settings(env, sandbox=not api_url))
+    settings.update(checkout_settings(env, instance_path))
     if not api_url:
         settings.update(sandbox_settings(env, instance_path))
     return settings
+
+
+CUSTOMER_FIELDS = ("phone", "address", "city", "zip")
+
+
+def _names(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> list[str]:
+    values = [v.strip() for v in env.get(name, "").split(",") if v.strip()]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ConfigError(f"{name} may only name {', '.join(allowed)}; got {', '.join(unknown)}")
+    return values
+
+
+def checkout_settings(env: Mapping[str, str], instance_path: str) -> dict:
+    required = _names(env, "SHOP_FIELDS_REQUIRED", CUSTOMER_FIELDS)
+    hidden = _names(env, "SHOP_FIELDS_HIDDEN", CUSTOMER_FIELDS)
+    if set(required) & set(hidden):
+        raise ConfigError("SHOP_FIELDS_REQUIRED and SHOP_FIELDS_HIDDEN name the same field")
+    methods = [v.strip() for v in env.get("SHOP_PAYMENT_METHODS", "").split(",") if v.strip()]
+    if not all(m.isdigit() for m in methods):
+        raise ConfigError(f"SHOP_PAYMENT_METHODS must be payment ids separated by commas, got {methods!r}")
+    return {
+        "SHOP_FIELDS_REQUIRED": required,
+        "SHOP_FIELDS_HIDDEN": hidden,
+        "SHOP_PAYMENT_METHODS": [int(m) for m in methods],
+        "SHOP_LEDGER_DB": env.get("SHOP_LEDGER_DB", "").strip() or str(Path(instance_path) / "orders.sqlite3"),
+        # VdM asks never to poll an order more often than every 10 seconds.
+        "SHOP_STATUS_INTERVAL": _float(env, "SHOP_STATUS_INTERVAL", 10, minimum=10),
+    }
 
 
 def venue_settings(env: Mapping[str, str], sandbox: bool) -> dict:

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask import request
-from wtforms import HiddenField, StringField, SubmitField
-from wtforms.validators import Regexp
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from .vdm import TicketType
 
@@ -86,3 +86,61 @@ def tickets_form(ticket_types: list[TicketType], limit: int, **kwargs) -> Ticket
 class RemoveSeatForm(FlaskForm):
     seat_id = HiddenField(validators=[Regexp(ID)])
     submit = SubmitField(_l("Remove"))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CheckoutForm(FlaskForm):
+    """The buyer's details, named as VdM's order/create takes them."""
+
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=[
+        InputRequired(_l("Enter your e-mail address.")), Length(max=254),
+        Email(_l("Enter an e-mail address like name@example.nl."))])
+    firstname = StringField(_l("First name"), filters=[strip], validators=[
+        InputRequired(_l("Enter your first name.")), Length(max=100)])
+    lastname = StringField(_l("Last name"), filters=[strip], validators=[
+        InputRequired(_l("Enter your last name.")), Length(max=100)])
+    phone = TelField(_l("Phone number"), filters=[strip], validators=[
+        Optional(), Length(max=32), Regexp(r"^\+?[0-9 ()./-]{6,32}$", message=_l("Enter a phone number, like 030 123 45 67."))])
+    address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=200)])
+    city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=100)])
+    zip = StringField(_l("Postcode"), filters=[strip], validators=[Optional(), Length(max=16)])
+    payment_id = RadioField(_l("Payment method"), coerce=int, validate_choice=True,
+                            validators=[InputRequired(_l("Choose how you want to pay."))])
+    avg_optin = BooleanField(_l("VoordeMensen may contact me about this order"))
+    avg_mailinglist = BooleanField(_l("Send me the newsletter"))
+    terms = BooleanField(_l("I accept the terms and conditions"))
+    cart_id = HiddenField()
+    cart_version = HiddenField()
+    retry = HiddenField()
+    submit = SubmitField(_l("Continue to payment"))
+
+    AUTOCOMPLETE = {"email": "email", "firstname": "given-name", "lastname": "family-name", "phone": "tel",
+                    "address": "street-address", "city": "address-level2", "zip": "postal-code"}
+
+    def detail_fields(self):
+        return [self[name] for name in ("email", "firstname", "lastname", "phone", "address", "city", "zip")
+                if name in self]
+
+
+def checkout_form(required: list[str], hidden: list[str], terms: bool, payment_choices: list[tuple[int, str]],
+                  **kwargs) -> CheckoutForm:
+    """The checkout form as the venue configured it: which fields are required or hidden,
+    whether terms must be accepted, and which payment methods are offered."""
+    form = CheckoutForm(**kwargs)
+    for name in hidden:
+        del form[name]
+    for name in required:
+        field = form[name]
+        field.validators = [InputRequired(_("This field is required."))] + [
+            v for v in field.validators if not isinstance(v, Optional)]
+        field.flags.required = True
+    if terms:
+        form.terms.validators = [InputRequired(_("Accept the terms and conditions to continue."))]
+        form.terms.flags.required = True
+    else:
+        del form["terms"]
+    form.payment_id.choices = payment_choices
+    return form

@@ -18,7 +18,10 @@ def clean_html(text: str | None) -> Markup:
 
 
 def safe_image(url: str | None) -> str | None:
-    """An image URL from VdM is used only when it is plainly http(s)."""
+    """A URL from VdM (an image, the tickets, the receipt) is used only when it is plainly http(s)."""
     if url and url.startswith(("https://", "http://")) and not any(c in url for c in "\"'<> \\"):
         return url
     return None
+
+
+safe_link = safe_image

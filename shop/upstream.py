@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 from flask import Flask, current_app, request
 from flask_caching import Cache
 
-from .vdm import Event, PaymentMethod, TicketType, VdmClient
+from .vdm import Event, NotFound, OrderStatus, PaymentMethod, TicketType, VdmClient
 
 
 class Upstream:
@@ -83,3 +84,38 @@ def ticket_types(performance_id: int) -> list[TicketType]:
 
 def payment_methods() -> list[PaymentMethod]:
     return _cached("paymentmethods", lambda: vdm().payment_methods())
+
+
+# --- order status: VdM asks for at most one poll per order every 10 seconds --------------
+
+_gate_lock = threading.Lock()
+NOT_FOUND = "not-found"
+
+
+def order_status(order_key: str, wait: float = 2.0) -> OrderStatus | None:
+    """The order's status, asked of VdM at most once per SHOP_STATUS_INTERVAL for each order,
+    however many buyers, tabs or workers ask (workers share it when the cache is shared).
+
+    Returns None when another request is asking right now or the last try failed less
+    than an interval ago; raises NotFound for an unknown order.
+    """
+    interval = current_app.config["SHOP_STATUS_INTERVAL"]
+    key = f"order-status:{order_key}"
+    cached = cache.get(key)
+    if cached is None:
+        with _gate_lock:  # makes the in-process cache's add atomic; Redis's is by itself
+            allowed = cache.add(f"order-status-gate:{order_key}", True, timeout=interval)
+        if allowed:
+            try:
+                cached = vdm().order_status(order_key)
+            except NotFound:
+                cached = NOT_FOUND
+            cache.set(key, cached, timeout=interval)
+        else:
+            deadline = time.monotonic() + wait
+            while cached is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+                cached = cache.get(key)
+    if cached == NOT_FOUND:
+        raise NotFound("Order not found")
+    return cached

@@ -4,6 +4,7 @@ from .client import Customer, VdmClient
 from .errors import (
     BadResponse,
     CartNotFound,
+    ConnectFailed,
     NotFound,
     Rejected,
     UpstreamTimeout,
@@ -25,7 +26,7 @@ from .models import (
 )
 
 __all__ = [
-    "ORDER_STATUSES", "VENUE_TZ", "BadResponse", "Cart", "CartNotFound", "Customer", "Event",
+    "ORDER_STATUSES", "VENUE_TZ", "BadResponse", "Cart", "CartNotFound", "ConnectFailed", "Customer", "Event",
     "NotFound", "OrderCreated", "OrderSeat", "OrderStatus", "PaymentMethod", "Performance",
     "Rejected", "Seat", "TicketType", "UpstreamTimeout", "UpstreamUnavailable", "VdmClient", "VdmError",
 ]

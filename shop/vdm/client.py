@@ -16,8 +16,18 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from .errors import BadResponse, CartNotFound, NotFound, Rejected, UpstreamTimeout, UpstreamUnavailable, VdmError
+from .errors import (
+    BadResponse,
+    CartNotFound,
+    ConnectFailed,
+    NotFound,
+    Rejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    VdmError,
+)
 from .models import (
     Cart,
     Event,
@@ -250,12 +260,23 @@ class VdmClient:
                         raise UpstreamTimeout("VdM answered too slowly")
                     chunks.append(chunk)
                 return resp.status_code, b"".join(chunks)
-        except requests.ConnectTimeout as exc:
-            raise UpstreamUnavailable(f"cannot connect to VdM: {exc.__class__.__name__}") from exc
         except requests.Timeout as exc:
+            if _never_sent(exc):
+                raise ConnectFailed(f"cannot connect to VdM: {exc.__class__.__name__}") from exc
             raise UpstreamTimeout("VdM did not answer in time") from exc
         except requests.RequestException as exc:
+            if _never_sent(exc):
+                raise ConnectFailed(f"cannot connect to VdM: {exc.__class__.__name__}") from exc
             raise UpstreamUnavailable(f"cannot reach VdM: {exc.__class__.__name__}") from exc
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when no connection was made, so VdM cannot have seen the request. A connection
+    that broke later (reset, aborted) is not: the request may have been carried out."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError, NameResolutionError))
 
 
 def _decode(raw: bytes, status: int) -> Any:

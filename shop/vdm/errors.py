@@ -30,6 +30,10 @@ class UpstreamUnavailable(VdmError):
     """VdM could not be reached or failed: connection error, time-out or a 5xx answer."""
 
 
+class ConnectFailed(UpstreamUnavailable):
+    """No connection to VdM could be made: the request was certainly never sent."""
+
+
 class UpstreamTimeout(UpstreamUnavailable):
     """VdM did not answer in time. For a POST the request may still have been carried out."""
 

@@ -1,0 +1,103 @@
+"""The return from the payment provider and the order page, the one place that shows an
+order's status. It never trusts the return: it asks VdM, at most once per 10 seconds."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+
+from . import cart as cart_module
+from . import upstream
+from .sanitise import safe_link
+from .upstream import vdm
+from .vdm import NotFound, VdmError
+
+bp = Blueprint("orders", __name__, url_prefix="/order")
+
+ORDER_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Seconds between refreshes while payment is pending: gentle at first, then slower, then stop.
+REFRESH_SCHEDULE = (10, 10, 15, 20, 30, 60, 60, 60, 60, 60)
+WAITING = ("pending", "none")
+
+
+class RestoreCartForm(FlaskForm):
+    submit = SubmitField()
+
+
+def refresh_after(check: int) -> int | None:
+    if check >= len(REFRESH_SCHEDULE):
+        return None
+    return max(REFRESH_SCHEDULE[check], int(current_app.config["SHOP_STATUS_INTERVAL"]))
+
+
+@bp.get("/return")
+def payment_return():
+    """VdM sends the buyer here with ?return=<order_key> (older documentation: ?response=)."""
+    order_key = request.args.get("return") or request.args.get("response") or ""
+    if not ORDER_KEY.match(order_key):
+        return render_template("errors/bad_return.html"), 400
+    return redirect(url_for("orders.order", order_key=order_key), 303)
+
+
+@bp.get("/<order_key>")
+def order(order_key: str):
+    if not ORDER_KEY.match(order_key):
+        abort(404)
+    check = request.args.get("check", default=0, type=int)
+    check = min(max(check, 0), len(REFRESH_SCHEDULE))
+    http_status = 200
+    try:
+        status = upstream.order_status(order_key)
+    except NotFound:
+        abort(404)
+    except VdmError:
+        status, http_status = None, 503
+
+    state = status.status if status is not None else "checking"
+    if state not in ("paid", "pending", "none", "cancelled", "partial"):
+        state = "checking"  # a status VdM may add one day, or no answer yet: keep looking
+    refresh = refresh_after(check) if state in WAITING + ("checking",) else None
+    entry = current_app.extensions["ledger"].by_order(order_key)
+    shows = Counter(seat.event_name for seat in status.seats) if status else Counter()
+    return render_template(
+        "order.html", order_key=order_key, status=status, state=state, refresh=refresh, next_check=check + 1,
+        gave_up=state in WAITING + ("checking",) and refresh is None,
+        tickets_url=safe_link(status.tickets_url) if status else None,
+        receipt_url=safe_link(status.receipt_url) if status else None,
+        payment_url=entry.payment_url if entry else None, shows=shows,
+        restore_form=RestoreCartForm() if state == "cancelled" and _usable_cart(entry) else None,
+    ), http_status
+
+
+def _usable_cart(entry) -> bool:
+    """After a cancelled payment, can the buyer go back to the same cart? Only if VdM still has it."""
+    if entry is None or session.get("cart_id"):
+        return False
+    try:
+        return not vdm().cart(entry.cart_id).is_empty
+    except VdmError:
+        return False
+
+
+@bp.post("/<order_key>/restore-cart")
+def restore_cart(order_key: str):
+    entry = current_app.extensions["ledger"].by_order(order_key) if ORDER_KEY.match(order_key) else None
+    form = RestoreCartForm()
+    if entry is None or not form.validate_on_submit():
+        abort(404)
+    try:
+        status = upstream.order_status(order_key)
+        cart = vdm().cart(entry.cart_id)
+    except VdmError:
+        abort(404)
+    if status is None or status.status != "cancelled" or cart.is_empty:
+        abort(404)
+    # The cancelled order is over; a new checkout of this cart is a new order.
+    current_app.extensions["ledger"].forget(entry.cart_id)
+    cart_module.remember(cart)
+    return redirect(url_for("cart.show"), 303)
