@@ -123,7 +123,7 @@ def place_order(cart: Cart, form):
                                                                      "address", "city", "zip") if name in form},
                         avg_optin=bool(form.avg_optin.data), avg_mailinglist=bool(form.avg_mailinglist.data))
     try:
-        created = vdm().create_order(cart.id, form.payment_id.data, return_url(), customer)
+        created = vdm().create_order(cart.id, int(form.payment_id.data), return_url(), customer)
     except CartNotFound:
         ledger().release(cart.id)
         cart_module.expired()
@@ -171,7 +171,7 @@ def details():
     cfg = current_app.config
     methods = offered_methods()
     form = checkout_form(cfg["SHOP_FIELDS_REQUIRED"], cfg["SHOP_FIELDS_HIDDEN"], bool(cfg["VENUE_TERMS_URL"]),
-                         [(m.id, method_label(m, cart)) for m in methods])
+                         [(str(m.id), method_label(m, cart)) for m in methods])
     status, uncertain = 200, False
     if request.method == "POST":
         status = 422

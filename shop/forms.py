@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask import request
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from .vdm import TicketType
 
@@ -96,18 +96,19 @@ class CheckoutForm(FlaskForm):
     """The buyer's details, named as VdM's order/create takes them."""
 
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[
-        InputRequired(_l("Enter your e-mail address.")), Length(max=254),
+        DataRequired(_l("Enter your e-mail address.")), Length(max=254),
         Email(_l("Enter an e-mail address like name@example.nl."))])
     firstname = StringField(_l("First name"), filters=[strip], validators=[
-        InputRequired(_l("Enter your first name.")), Length(max=100)])
+        DataRequired(_l("Enter your first name.")), Length(max=100)])
     lastname = StringField(_l("Last name"), filters=[strip], validators=[
-        InputRequired(_l("Enter your last name.")), Length(max=100)])
+        DataRequired(_l("Enter your last name.")), Length(max=100)])
     phone = TelField(_l("Phone number"), filters=[strip], validators=[
         Optional(), Length(max=32), Regexp(r"^\+?[0-9 ()./-]{6,32}$", message=_l("Enter a phone number, like 030 123 45 67."))])
     address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=100)])
     zip = StringField(_l("Postcode"), filters=[strip], validators=[Optional(), Length(max=16)])
-    payment_id = RadioField(_l("Payment method"), coerce=int, validate_choice=True,
+    # Kept as text, so that a tampered value is "not a valid choice" like an unknown id.
+    payment_id = RadioField(_l("Payment method"), validate_choice=True,
                             validators=[InputRequired(_l("Choose how you want to pay."))])
     avg_optin = BooleanField(_l("VoordeMensen may contact me about this order"))
     avg_mailinglist = BooleanField(_l("Send me the newsletter"))
@@ -134,11 +135,11 @@ def checkout_form(required: list[str], hidden: list[str], terms: bool, payment_c
         del form[name]
     for name in required:
         field = form[name]
-        field.validators = [InputRequired(_("This field is required."))] + [
+        field.validators = [DataRequired(_("This field is required."))] + [
             v for v in field.validators if not isinstance(v, Optional)]
         field.flags.required = True
     if terms:
-        form.terms.validators = [InputRequired(_("Accept the terms and conditions to continue."))]
+        form.terms.validators = [DataRequired(_("Accept the terms and conditions to continue."))]
         form.terms.flags.required = True
     else:
         del form["terms"]
