@@ -119,7 +119,7 @@ class CheckoutForm(FlaskForm):
     submit = SubmitField(_l("Continue to payment"))
 
     AUTOCOMPLETE = {"email": "email", "firstname": "given-name", "lastname": "family-name", "phone": "tel",
-                    "address": "street-address", "city": "address-level2", "zip": "postal-code"}
+                    "address": "address-line1", "city": "address-level2", "zip": "postal-code"}
 
     def detail_fields(self):
         return [self[name] for name in ("email", "firstname", "lastname", "phone", "address", "city", "zip")

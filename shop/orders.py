@@ -50,6 +50,7 @@ def order(order_key: str):
         abort(404)
     check = request.args.get("check", default=0, type=int)
     check = min(max(check, 0), len(REFRESH_SCHEDULE))
+    automatic = request.args.get("auto") != "0"  # the buyer may turn the refreshing off (WCAG 2.2.1)
     http_status = 200
     try:
         status = upstream.order_status(order_key)
@@ -61,12 +62,13 @@ def order(order_key: str):
     state = status.status if status is not None else "checking"
     if state not in ("paid", "pending", "none", "cancelled", "partial"):
         state = "checking"  # a status VdM may add one day, or no answer yet: keep looking
-    refresh = refresh_after(check) if state in WAITING + ("checking",) else None
+    waiting = state in WAITING + ("checking",)
+    refresh = refresh_after(check) if waiting and automatic else None
     entry = current_app.extensions["ledger"].by_order(order_key)
     shows = Counter(seat.event_name for seat in status.seats) if status else Counter()
     return render_template(
         "order.html", order_key=order_key, status=status, state=state, refresh=refresh, next_check=check + 1,
-        gave_up=state in WAITING + ("checking",) and refresh is None,
+        gave_up=waiting and automatic and refresh is None, stopped=waiting and not automatic,
         tickets_url=safe_link(status.tickets_url) if status else None,
         receipt_url=safe_link(status.receipt_url) if status else None,
         payment_url=entry.payment_url if entry else None, shows=shows,

@@ -410,6 +410,15 @@ def test_refresh_stops_after_a_while(web, sandbox, check):
     assert "taking longer than usual" in html and f'href="/order/{key}">Check again' in html
 
 
+def test_the_buyer_can_turn_refreshing_off(web, sandbox):
+    fill_cart(web)
+    key = check_out(web).headers["Location"].rsplit("/", 1)[1]
+    html = text(web.get(f"/order/{key}", headers=EN))
+    assert f'href="/order/{key}?auto=0">Stop checking automatically' in html
+    html = text(web.get(f"/order/{key}?auto=0", headers=EN))
+    assert 'http-equiv="refresh"' not in html and "Automatic checking is off" in html
+
+
 def test_status_is_asked_at_most_once_per_10_seconds(app, web, sandbox, monkeypatch):
     fill_cart(web)
     key = check_out(web).headers["Location"].rsplit("/", 1)[1]
