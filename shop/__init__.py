@@ -47,8 +47,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     Path(app.config["SHOP_LEDGER_DB"]).parent.mkdir(parents=True, exist_ok=True)
     app.extensions["ledger"] = Ledger(app.config["SHOP_LEDGER_DB"])
 
-    from . import branding, cart, catalogue, checkout, errors, i18n, orders
+    from . import branding, cart, catalogue, checkout, errors, i18n, orders, security
 
+    security.init_app(app)
     i18n.init_app(app)
     branding.init_app(app)
     app.register_blueprint(catalogue.bp)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from . import cart, programme, upstream
 from .forms import FIELD_PREFIX, tickets_form
 from .sanitise import clean_html, safe_image
+from .security import limiter
 
 bp = Blueprint("catalogue", __name__)
 
@@ -28,6 +29,7 @@ def show(event_id: int):
 
 
 @bp.route("/performances/<int:performance_id>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SHOP_RATE_LIMIT_CART"], methods=["POST"])
 def performance(performance_id: int):
     event = upstream.event(performance_id)
     perf = event.performance(performance_id)

@@ -21,6 +21,7 @@ from . import upstream
 from .forms import checkout_form
 from .i18n import money
 from .ledger import CREATED, CREATING, UNCERTAIN, Entry, Ledger
+from .security import limiter
 from .upstream import vdm
 from .vdm import (
     Cart,
@@ -152,6 +153,7 @@ def place_order(cart: Cart, form):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SHOP_RATE_LIMIT_ORDER"], methods=["POST"])
 def details():
     if request.method == "POST":
         # A repeated submit of a cart that already became an order goes to the same payment page.

@@ -41,6 +41,16 @@ def _url(env: Mapping[str, str], name: str, relative: bool = False) -> str:
     return raw if relative else raw.rstrip("/")
 
 
+def _origins(env: Mapping[str, str], name: str) -> list[str]:
+    origins = []
+    for raw in env.get(name, "").replace(",", " ").split():
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            raise ConfigError(f"{name} must list origins like https://images.example.org, got {raw!r}")
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
 def instance_secret(instance_path: str) -> str:
     """A random key kept in the instance folder, shared by every worker process.
     Only for the sandbox: a shop on the real API must be given SHOP_SECRET_KEY."""
@@ -99,6 +109,9 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "SECRET_KEY": secret or instance_secret(instance_path),
         # Empty means: the address the request came in on.
         "SHOP_BASE_URL": _url(env, "SHOP_BASE_URL"),
+        # How many reverse proxies in front of the shop to believe about the client and https.
+        "SHOP_TRUST_PROXY": int(_float(env, "SHOP_TRUST_PROXY", 0)),
+        "SHOP_IMAGE_HOSTS": _origins(env, "SHOP_IMAGE_HOSTS"),
     }
     settings.update(venue_settings(env, sandbox=not api_url))
     settings.update(checkout_settings(env, instance_path))
@@ -118,6 +131,17 @@ def _names(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> list[
     return values
 
 
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse_many
+
+    value = env.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate like '10 per minute', got {value!r}") from None
+    return value
+
+
 def checkout_settings(env: Mapping[str, str], instance_path: str) -> dict:
     required = _names(env, "SHOP_FIELDS_REQUIRED", CUSTOMER_FIELDS)
     hidden = _names(env, "SHOP_FIELDS_HIDDEN", CUSTOMER_FIELDS)
@@ -127,6 +151,8 @@ def checkout_settings(env: Mapping[str, str], instance_path: str) -> dict:
     if not all(m.isdigit() for m in methods):
         raise ConfigError(f"SHOP_PAYMENT_METHODS must be payment ids separated by commas, got {methods!r}")
     return {
+        "SHOP_RATE_LIMIT_CART": _limit(env, "SHOP_RATE_LIMIT_CART", "30 per minute"),
+        "SHOP_RATE_LIMIT_ORDER": _limit(env, "SHOP_RATE_LIMIT_ORDER", "10 per minute"),
         "SHOP_FIELDS_REQUIRED": required,
         "SHOP_FIELDS_HIDDEN": hidden,
         "SHOP_PAYMENT_METHODS": [int(m) for m in methods],

@@ -132,6 +132,8 @@ def test_configured_fields_methods_and_terms(make_app, sandbox):
     web = make_app(sandbox.url, SHOP_FIELDS_REQUIRED="phone,zip", SHOP_FIELDS_HIDDEN="address,city",
                    SHOP_PAYMENT_METHODS="35,33", VENUE_TERMS_URL="https://venue.example/terms",
                    SHOP_BASE_URL="https://tickets.venue.example").test_client()
+    # Its session cookie is Secure, and over https Flask-WTF also wants a same-site Referer, as browsers send.
+    web.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/checkout/"})
     fill_cart(web)
     html = text(web.get("/checkout/", headers=EN))
     assert 'name="address"' not in html and 'name="city"' not in html

@@ -1,7 +1,9 @@
 """A small client for VdM's public API. It knows nothing of Flask.
 
 Every call has a connect and a read time-out and a cap on the answer's size.
-Only GET is retried: a retried POST `order/create` could create a second order.
+Only GET is retried, after a failed connection or a 5xx, never after a time-out: a
+retried POST `order/create` could create a second order, and a retried slow call only
+makes the buyer wait longer.
 """
 
 from __future__ import annotations
@@ -234,6 +236,8 @@ class VdmClient:
             except VdmError as exc:
                 error = exc
                 log.warning("VdM %s %s failed: %s", method, path, exc)
+                if isinstance(exc, UpstreamTimeout):
+                    break  # a slow VdM gets no extra load, and the buyer no extra wait
                 continue
             finally:
                 if self.on_call:

@@ -1,0 +1,93 @@
+"""Secure defaults: response headers, cookies, the reverse proxy, rate limits, and logs
+that keep buyers' personal details out."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def content_security_policy(app: Flask) -> str:
+    cfg = app.config
+    images = ["'self'", *cfg["SHOP_IMAGE_HOSTS"]]
+    # Forms post to the shop, whose answer may be a 303 to VdM's payment provider: browsers
+    # check form-action on that redirect too, so https is allowed (http only for a local sandbox).
+    forms = ["'self'", "https:"]
+    for url in (cfg["VDM_API_URL"], cfg.get("VENUE_LOGO_URL") or ""):
+        origin = _origin(url)
+        if origin:
+            images.append(origin)
+            if origin.startswith("http:"):
+                forms.append(origin)
+    return "; ".join([
+        "default-src 'self'",
+        f"img-src {' '.join(dict.fromkeys(images))}",
+        "style-src 'self'",
+        "script-src 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        f"form-action {' '.join(dict.fromkeys(forms))}",
+        "frame-ancestors 'none'",
+    ])
+
+
+class RedactPersonalData(logging.Filter):
+    """E-mail addresses and phone numbers never reach the logs in full."""
+
+    EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+    PHONE = re.compile(r"(?<![\w/.-])(\+?\d[\d ()-]{6,}\d)(?![\w/.-])")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.PHONE.sub(lambda m: "…" + m.group(1)[-2:], self.EMAIL.sub(r"\1…@\2", message))
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def init_app(app: Flask) -> None:
+    cfg = app.config
+    if cfg["SHOP_TRUST_PROXY"]:
+        hops = cfg["SHOP_TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    https = cfg["SHOP_BASE_URL"].startswith("https://")
+    app.config.update(SESSION_COOKIE_SECURE=https, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      PREFERRED_URL_SCHEME="https" if https else "http")
+    csp = content_security_policy(app)
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+    cfg.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    cfg.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("errors/429.html"), 429
+
+    # Filters on handlers see every record, also those propagated from other loggers.
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactPersonalData) for f in handler.filters):
+            handler.addFilter(RedactPersonalData())
