@@ -152,6 +152,12 @@ def place_order(cart: Cart, form):
     return to_payment(ledger().get(cart.id))
 
 
+def details_form(payment_choices: list[tuple[str, str]]):
+    cfg = current_app.config
+    return checkout_form(cfg["SHOP_FIELDS_REQUIRED"], cfg["SHOP_FIELDS_HIDDEN"], bool(cfg["VENUE_TERMS_URL"]),
+                         payment_choices)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SHOP_RATE_LIMIT_ORDER"], methods=["POST"])
 def details():
@@ -165,15 +171,21 @@ def details():
             if entry is not None and entry.state == CREATED:
                 return to_payment(entry)
 
-    cart = cart_module.load()
+    try:
+        cart = cart_module.load()
+        methods = offered_methods() if cart is not None and not cart.is_empty else []
+    except VdmError:
+        # The box office is away: show the form again with everything typed, instead of an error page.
+        form = details_form([])
+        form.form_errors.append(_("The box office cannot be reached right now, so nothing was ordered. "
+                                  "Please try again in a minute."))
+        return render_template("checkout.html", form=form, cart=None, groups=[], uncertain=False,
+                               has_methods=False), 503
     if cart is None or cart.is_empty:
         flash(_("Your cart is empty, so there is nothing to check out."), "warning")
         return redirect(url_for("cart.show"), 303)
 
-    cfg = current_app.config
-    methods = offered_methods()
-    form = checkout_form(cfg["SHOP_FIELDS_REQUIRED"], cfg["SHOP_FIELDS_HIDDEN"], bool(cfg["VENUE_TERMS_URL"]),
-                         [(str(m.id), method_label(m, cart)) for m in methods])
+    form = details_form([(str(m.id), method_label(m, cart)) for m in methods])
     status, uncertain = 200, False
     if request.method == "POST":
         status = 422

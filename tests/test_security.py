@@ -1,0 +1,161 @@
+"""Secure defaults: headers, cookies, the proxy setting, CSRF on every POST, no open
+redirects, rate limits, and logs without personal details."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import pytest
+
+from conftest import csrf_token, submit, text
+from shop.security import RedactPersonalData
+
+STANDARD = "2ePdA8q3BN"
+
+
+def test_security_headers_on_every_page(web):
+    for url in ("/", "/shows/100", "/performances/101", "/cart/", "/nope", "/branding.css", "/static/shop.css"):
+        headers = web.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        for part in ("default-src 'self'", "script-src 'none'", "style-src 'self'", "frame-ancestors 'none'",
+                     "object-src 'none'", "base-uri 'none'"):
+            assert part in csp, (url, part)
+        assert "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "Strict-Transport-Security" not in headers  # plain http: no HSTS
+
+
+def test_pages_need_no_inline_script_or_style(web):
+    for url in ("/", "/shows/100", "/performances/101", "/cart/"):
+        html = text(web.get(url))
+        assert "<script" not in html and "<style" not in html and " style=" not in html and " on" + "click" not in html
+
+
+def test_images_allowed_from_the_configured_hosts(make_app, sandbox):
+    app = make_app(sandbox.url, SHOP_IMAGE_HOSTS="https://img.voordemensen.example, https://cdn.example")
+    csp = app.test_client().get("/").headers["Content-Security-Policy"]
+    img = re.search(r"img-src ([^;]+)", csp).group(1).split()
+    assert img == ["'self'", "https://img.voordemensen.example", "https://cdn.example", sandbox.url]
+
+
+def test_hsts_and_secure_cookie_over_https(make_app, sandbox):
+    app = make_app(sandbox.url, SHOP_BASE_URL="https://tickets.example")
+    web = app.test_client()
+    web.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/"})
+    page = web.get("/performances/101")
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    cookie = page.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_defaults(web):
+    cookie = web.get("/performances/101").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("trust, expected", [(None, "http://localhost/order/return"),
+                                             ("1", "https://tickets.venue.example/order/return")])
+def test_forwarded_headers_only_when_trusted(make_app, sandbox, trust, expected):
+    import sqlite3
+
+    web = make_app(sandbox.url, **({"SHOP_TRUST_PROXY": trust} if trust else {})).test_client()
+    web.environ_base.update({"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "tickets.venue.example",
+                             "HTTP_X_FORWARDED_FOR": "203.0.113.7",
+                             "HTTP_REFERER": "https://tickets.venue.example/checkout/"})
+    page = web.get("/performances/101")
+    assert ("Strict-Transport-Security" in page.headers) == bool(trust)
+    web.post("/performances/101", data={"csrf_token": csrf_token(text(page)), f"qty_{STANDARD}": "1"})
+    html = text(web.get("/checkout/"))
+    fields = {k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
+              for k in ("cart_id", "cart_version")}
+    answer = web.post("/checkout/", data={"csrf_token": csrf_token(html), **fields, "email": "a@example.org",
+                                          "firstname": "A", "lastname": "B", "payment_id": "33"})
+    assert answer.status_code == 303
+    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    assert db.execute("SELECT redirect_url FROM orders").fetchone()[0] == expected
+    db.close()
+
+
+def test_every_post_needs_a_csrf_token(app, web):
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    assert len(posts) >= 5
+    for rule in posts:
+        url = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
+        answer = web.post(url, data={"qty_2ePdA8q3BN": "1", "seat_id": "x", "pay": "1", "next": "/"})
+        assert answer.status_code == 400, rule.rule
+
+
+@pytest.mark.parametrize("url", [
+    "/order/return?return=https://evil.example", "/order/return?return=//evil.example",
+    "/order/return?response=javascript:alert(1)",
+])
+def test_no_open_redirect_through_the_return(web, url):
+    answer = web.get(url)
+    assert answer.status_code == 400 and "Location" not in answer.headers
+
+
+def test_redirects_stay_on_the_site(web):
+    for target in ("https://evil.example", "//evil.example", "/\\evil.example", "\\\\evil", "http:evil"):
+        answer = submit(web, "/language/en", {"next": target}, page="/")
+        assert answer.headers["Location"] == "/"
+
+
+def test_adding_to_the_cart_is_rate_limited_per_address(make_app, sandbox):
+    web = make_app(sandbox.url, SHOP_RATE_LIMIT_CART="3 per minute").test_client()
+    token = csrf_token(text(web.get("/performances/101")))
+    statuses = [web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"}).status_code
+                for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    page = web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"},
+                    headers={"Accept-Language": "en"})
+    assert page.status_code == 429 and "wait a minute" in text(page)
+    assert web.get("/performances/101").status_code == 200  # looking is not limited
+    other = web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"},
+                     environ_base={"REMOTE_ADDR": "192.0.2.55"})
+    assert other.status_code == 303
+
+
+def test_order_creation_is_rate_limited(make_app, sandbox):
+    web = make_app(sandbox.url, SHOP_RATE_LIMIT_ORDER="2 per minute").test_client()
+    token = csrf_token(text(web.get("/performances/101")))
+    statuses = [web.post("/checkout/", data={"csrf_token": token}).status_code for _ in range(3)]
+    assert statuses[:2] != [429, 429] and statuses[2] == 429
+
+
+def test_personal_details_are_redacted_in_logs():
+    record = logging.LogRecord("shop", logging.WARNING, __file__, 1,
+                               "order for %s, phone %s, at %s", ("ann.smit@example.org", "+31 6 1234 5678",
+                                                                 "/order/AbC12-xYz"), None)
+    RedactPersonalData().filter(record)
+    message = record.getMessage()
+    assert "ann.smit@example.org" not in message and "a…@example.org" in message
+    assert "1234 5678" not in message and "…78" in message
+    assert "/order/AbC12-xYz" in message
+
+
+def test_a_whole_purchase_logs_no_personal_details(web, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
+    html = text(web.get("/checkout/"))
+    fields = {k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
+              for k in ("cart_id", "cart_version")}
+    answer = web.post("/checkout/", data={"csrf_token": csrf_token(html), **fields, "email": "ann.smit@example.org",
+                                          "firstname": "Ann", "lastname": "Smit", "phone": "0612345678",
+                                          "address": "Lindeboomstraat 12", "payment_id": "33"})
+    assert answer.status_code == 303
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in ("ann.smit@example.org", "0612345678", "Lindeboomstraat"):
+        assert secret not in logged
+
+
+def test_sandbox_pages_in_the_shop_need_csrf_too(tmp_path):
+    from shop import create_app
+
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    rules = [r.rule for r in app.url_map.iter_rules() if "POST" in r.methods]
+    assert "/sandbox/pay/<order_key>" in rules
+    assert app.test_client().post("/sandbox/pay/AAAAA", data={"pay": "1"}).status_code == 400
