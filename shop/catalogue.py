@@ -18,7 +18,7 @@ def programme_page():
     return render_template("programme.html", cards=programme.programme())
 
 
-@bp.get("/shows/<int:event_id>")
+@bp.get("/shows/<int(max=9007199254740991):event_id>")  # ids beyond 2**53 are not ids
 def show(event_id: int):
     event = upstream.event(event_id)
     if event.id != event_id:  # a performance's id: that is the ticket page
@@ -28,7 +28,7 @@ def show(event_id: int):
                            description=clean_html(event.text), image=safe_image(event.image))
 
 
-@bp.route("/performances/<int:performance_id>", methods=["GET", "POST"])
+@bp.route("/performances/<int(max=9007199254740991):performance_id>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SHOP_RATE_LIMIT_CART"], methods=["POST"])
 def performance(performance_id: int):
     event = upstream.event(performance_id)

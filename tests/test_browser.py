@@ -33,7 +33,9 @@ def shop(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     sandbox = LiveServer(create_sandbox({"SANDBOX_DB": str(folder / "sandbox.sqlite3"), "SECRET_KEY": SECRET,
                                          "SANDBOX_PENDING_SECONDS": 1}, instance_path=str(folder)))
-    shop = LiveServer(create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": sandbox.url + "/v1"},
+    # Every buyer in these tests comes from 127.0.0.1: lift the per-address limits.
+    shop = LiveServer(create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": sandbox.url + "/v1",
+                                  "SHOP_RATE_LIMIT_CART": "1000 per minute", "SHOP_RATE_LIMIT_ORDER": "1000 per minute"},
                                  instance_path=str(folder / "shop")))
     yield shop
     shop.stop()

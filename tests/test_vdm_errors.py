@@ -208,3 +208,9 @@ def test_a_404_on_a_seat_is_told_from_a_gone_cart(fake_upstream, fake_client, bo
     with pytest.raises(NotFound) as caught:
         fake_client.remove_seat("c1", "s1")
     assert type(caught.value) is error
+
+
+def test_lone_surrogates_are_replaced(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "paymentmethods", body=b'[{"payment_id": 1, "payment_desc": "iD\\ud800EAL"}]')
+    [method] = fake_client.payment_methods()
+    assert method.description.encode("utf-8") == b"iD?EAL"

@@ -38,6 +38,7 @@ from .models import (
     PaymentMethod,
     Performance,
     TicketType,
+    clean_text,
     expect_list,
     expect_object,
     read_required_str,
@@ -72,7 +73,7 @@ class Answer:
     @property
     def message(self) -> str:
         if isinstance(self.data, dict) and isinstance(self.data.get("message"), str):
-            return self.data["message"][:300]
+            return clean_text(self.data["message"][:300])
         return f"HTTP {self.status}"
 
     @property

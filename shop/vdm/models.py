@@ -63,12 +63,17 @@ def read_optional_int(d: dict, key: str) -> int | None:
     return None
 
 
+def clean_text(value: str) -> str:
+    """JSON may carry lone surrogates (\\ud800) that no page can be encoded with."""
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
 def read_str(d: dict, key: str, default: str = "") -> str:
     value = d.get(key)
     if value is None:
         return default
     if isinstance(value, (str, int, Decimal)) and not isinstance(value, bool):
-        return str(value)
+        return clean_text(str(value))
     return default
 
 

@@ -1,0 +1,111 @@
+"""A misbehaving box office: down, hanging, failing in the middle of a checkout. The buyer
+gets a clear message within a bounded time, keeps what was typed, and never two orders."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+import pytest
+
+from conftest import csrf_token, text
+
+STANDARD = "2ePdA8q3BN"
+EN = {"Accept-Language": "en"}
+DETAILS = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "city": "Utrecht", "payment_id": "33"}
+
+
+def orders(sandbox) -> int:
+    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    try:
+        return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+    finally:
+        db.close()
+
+
+def ready_to_order(web) -> dict:
+    html = text(web.get("/performances/101"))
+    web.post("/performances/101", data={"csrf_token": csrf_token(html), f"qty_{STANDARD}": "2"})
+    html = text(web.get("/checkout/"))
+    return {"csrf_token": csrf_token(html), **DETAILS,
+            **{k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
+               for k in ("cart_id", "cart_version")}}
+
+
+def misbehave(sandbox, when, how):
+    """Put a fault in front of the sandbox for the requests `when` picks."""
+    app = sandbox.server.app
+
+    def faulty(environ, start_response):
+        if when(environ["REQUEST_METHOD"], environ["PATH_INFO"]):
+            return how(environ, start_response)
+        return app(environ, start_response)
+
+    sandbox.server.app = faulty
+
+
+def hang(seconds):
+    def answer(environ, start_response):
+        time.sleep(seconds)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"[]"]
+    return answer
+
+
+def fail(environ, start_response):
+    start_response("500 Internal Server Error", [("Content-Type", "text/html")])
+    return [b"<h1>Internal Server Error</h1>"]
+
+
+@pytest.fixture
+def shop(make_app, sandbox):
+    return make_app(sandbox.url, VDM_READ_TIMEOUT="1", VDM_CONNECT_TIMEOUT="1").test_client()
+
+
+def test_box_office_down_during_checkout_keeps_the_details(shop, sandbox):
+    form = ready_to_order(shop)
+    sandbox.stop()
+    started = time.monotonic()
+    answer = shop.post("/checkout/", data=form, headers=EN)
+    assert time.monotonic() - started < 5
+    assert answer.status_code == 503
+    html = text(answer)
+    assert "cannot be reached right now, so nothing was ordered" in html
+    assert 'value="ann@example.org"' in html and 'value="Utrecht"' in html and 'value="Smit"' in html
+
+
+def test_hanging_box_office_is_a_bounded_wait(shop, sandbox):
+    misbehave(sandbox, lambda method, path: True, hang(3))
+    for url in ("/", "/shows/100", "/performances/101"):
+        started = time.monotonic()
+        answer = shop.get(url, headers=EN)
+        assert time.monotonic() - started < 2.5  # one read time-out (1 s), no retries after it
+        assert answer.status_code == 503 and "box office cannot be reached" in text(answer)
+
+
+def test_hanging_order_creation_is_uncertain_not_duplicated(shop, sandbox):
+    form = ready_to_order(shop)
+    misbehave(sandbox, lambda method, path: path.endswith("/order/create"), hang(3))
+    started = time.monotonic()
+    answer = shop.post("/checkout/", data=form, headers=EN)
+    assert time.monotonic() - started < 3
+    assert answer.status_code == 503 and "may have been created" in text(answer) and 'value="Utrecht"' in text(answer)
+    for _ in range(3):  # reloads and double clicks do not send it again
+        assert shop.post("/checkout/", data=form, headers=EN).status_code == 503
+    time.sleep(3)
+    assert orders(sandbox) == 0  # the hang answered nothing, and nothing was sent twice
+
+
+def test_500_in_the_middle_of_checkout(shop, sandbox):
+    form = ready_to_order(shop)
+    calls = []
+    misbehave(sandbox, lambda method, path: path.endswith("/order/create") and not calls.append(path), fail)
+    answer = shop.post("/checkout/", data=form, headers=EN)
+    assert answer.status_code == 503 and 'value="ann@example.org"' in text(answer)
+    assert len(calls) == 1 and orders(sandbox) == 0
+    assert shop.post("/checkout/", data=form, headers=EN).status_code == 503  # not sent again unasked
+    assert len(calls) == 1
+    sandbox.server.app = sandbox.app  # VdM is back; the buyer confirms
+    answer = shop.post("/checkout/", data={**form, "retry": "1"}, headers=EN)
+    assert answer.status_code == 303 and orders(sandbox) == 1

@@ -1,0 +1,110 @@
+"""Hostile input in every form field and URL parameter: each gets a 4xx or a form error,
+never a 500, and nothing reaches VdM as another path than the shop meant."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import csrf_token, text
+from strategies import hostile
+
+# Every path the shop may ask VdM for. An id that smuggled `/`, `?`, `#` or `..` in would not match.
+VDM_PATHS = re.compile(r"^/v1/demo/(events(/upcoming|/\d{1,16})?|tickettypes/\d{1,16}|paymentmethods|cart/?"
+                       r"|cart/[A-Za-z0-9]{1,64}(/[A-Za-z0-9_-]{1,64})?|order/create|order/[A-Za-z0-9_-]{1,64})$")
+FUZZ = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.fixture
+def recorded(sandbox):
+    """The raw paths of every request that reaches the sandbox."""
+    paths: list[str] = []
+    app = sandbox.server.app
+
+    def record(environ, start_response):
+        paths.append(environ.get("RAW_URI") or environ["PATH_INFO"])
+        return app(environ, start_response)
+
+    sandbox.server.app = record
+    return paths
+
+
+def assert_safe(answer, value: str, recorded: list[str]) -> None:
+    assert answer.status_code < 500, (answer.status_code, value)
+    html = answer.get_data(as_text=True)
+    assert "Traceback" not in html
+    if "<" in value and len(value.strip()) > 2:
+        assert value not in html  # shown, if at all, escaped
+    bad = [p for p in recorded if not VDM_PATHS.match(p.split("?")[0])]
+    assert bad == [], bad
+
+
+@settings(FUZZ, max_examples=200)
+@given(value=hostile, template=st.sampled_from(["/shows/{}", "/performances/{}", "/order/{}", "/order/{}/restore-cart",
+                                                "/order/AbC12?check={}", "/order/AbC12?auto={}",
+                                                "/order/return?return={}", "/order/return?response={}",
+                                                "/sandbox/pay/{}", "/cart/{}"]))
+def test_url_parameters(web, recorded, value, template):
+    answer = web.get(template.format(quote(value, safe="")))
+    assert_safe(answer, value, recorded)
+    if template.startswith("/order/return") and answer.status_code == 303:
+        assert re.fullmatch(r"/order/[A-Za-z0-9_-]{1,64}", answer.headers["Location"])
+
+
+@pytest.mark.parametrize("path", ["/shows/../cart", "/performances/101/../../v1/demo/cart", "/order/..%2F..%2Fcart",
+                                  "/order/a%3Fb", "/order/a%23b", "/shows/%2e%2e%2f", "/order/%00",
+                                  "/order/%ED%A0%80", "/shows/%FF", "/order/return?return=%FF%FE"])
+def test_path_tricks(web, recorded, path):
+    assert_safe(web.get(path), path, recorded)
+
+
+@FUZZ
+@given(quantities=st.lists(hostile, min_size=1, max_size=3), extra=hostile)
+def test_quantities(web, recorded, quantities, extra):
+    token = csrf_token(text(web.get("/performances/101")))
+    names = ["qty_2ePdA8q3BN", "qty_AYDJK7JlkX", "qty_" + extra[:80]]
+    answer = web.post("/performances/101", data={"csrf_token": token, **dict(zip(names, quantities))})
+    assert answer.status_code in (303, 400, 422, 429), answer.status_code
+    assert_safe(answer, " ".join(quantities), recorded)
+
+
+@FUZZ
+@given(seat=hostile)
+def test_seat_ids(web, recorded, seat):
+    token = csrf_token(text(web.get("/performances/101")))
+    web.post("/performances/101", data={"csrf_token": token, "qty_2ePdA8q3BN": "1"})
+    answer = web.post("/cart/remove", data={"csrf_token": token, "seat_id": seat})
+    assert answer.status_code in (303, 400)
+    assert_safe(answer, seat, recorded)
+
+
+@FUZZ
+@given(lang=hostile, target=hostile)
+def test_language_switch(web, recorded, lang, target):
+    token = csrf_token(text(web.get("/")))
+    answer = web.post("/language/" + quote(lang, safe=""), data={"csrf_token": token, "next": target})
+    assert answer.status_code in (303, 400, 404, 405)
+    if answer.status_code == 303:
+        location = answer.headers["Location"]
+        assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    assert_safe(answer, target, recorded)
+
+
+CHECKOUT_FIELDS = ["email", "firstname", "lastname", "phone", "address", "city", "zip", "payment_id", "avg_optin",
+                   "avg_mailinglist", "cart_id", "cart_version", "retry"]
+
+
+@FUZZ
+@given(values=st.fixed_dictionaries({}, optional={name: hostile for name in CHECKOUT_FIELDS}))
+def test_checkout_fields(web, recorded, values):
+    html = text(web.get("/performances/101"))
+    web.post("/performances/101", data={"csrf_token": csrf_token(html), "qty_2ePdA8q3BN": "1"})
+    answer = web.post("/checkout/", data={"csrf_token": csrf_token(html), **values})
+    assert answer.status_code in (303, 400, 409, 422, 429, 503), answer.status_code
+    for value in values.values():
+        assert_safe(answer, value, recorded)
