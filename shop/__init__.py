@@ -10,7 +10,7 @@ from flask import Flask, session
 from flask_wtf import CSRFProtect
 
 from .config import Environment, shop_settings
-from .ledger import Ledger
+from .ledger import open_ledger
 from .sanitise import safe_image
 from .upstream import Upstream, cache
 
@@ -34,7 +34,14 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.update({k: v for k, v in overrides.items() if k not in env.read})
     logging.basicConfig(level=logging.INFO)
 
+    redis_url = app.config["SHOP_REDIS_URL"]
+    if redis_url:
+        # Several processes and hosts share the cache, the status throttle, the rate limits and the ledger.
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", redis_url)
+        app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("CACHE_KEY_PREFIX", f"vdmshop:{app.config['VDM_CLIENT_NAME']}:")
 
     csrf.init_app(app)
     cache.init_app(app)
@@ -44,12 +51,13 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
         init_sandbox(app, api=False)
 
-    Path(app.config["SHOP_LEDGER_DB"]).parent.mkdir(parents=True, exist_ok=True)
-    app.extensions["ledger"] = Ledger(app.config["SHOP_LEDGER_DB"])
+    app.extensions["ledger"] = open_ledger(app.config)
 
-    from . import branding, cart, catalogue, checkout, errors, i18n, orders, security
+    from . import branding, cart, catalogue, checkout, errors, health, i18n, orders, requestlog, security
 
+    requestlog.init_app(app)
     security.init_app(app)
+    health.init_app(app)
     i18n.init_app(app)
     branding.init_app(app)
     app.register_blueprint(catalogue.bp)

@@ -41,6 +41,13 @@ def _url(env: Mapping[str, str], name: str, relative: bool = False) -> str:
     return raw if relative else raw.rstrip("/")
 
 
+def _redis_url(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name, "").strip()
+    if raw and urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL, got {raw!r}")
+    return raw
+
+
 def _origins(env: Mapping[str, str], name: str) -> list[str]:
     origins = []
     for raw in env.get(name, "").replace(",", " ").split():
@@ -112,6 +119,8 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         # How many reverse proxies in front of the shop to believe about the client and https.
         "SHOP_TRUST_PROXY": int(_float(env, "SHOP_TRUST_PROXY", 0)),
         "SHOP_IMAGE_HOSTS": _origins(env, "SHOP_IMAGE_HOSTS"),
+        # Shared state for several processes and hosts: cache, status throttle, rate limits, ledger.
+        "SHOP_REDIS_URL": _redis_url(env, "SHOP_REDIS_URL"),
     }
     settings.update(venue_settings(env, sandbox=not api_url))
     settings.update(checkout_settings(env, instance_path))

@@ -2,14 +2,17 @@
 
 A cart is *claimed* before `order/create` is sent, atomically, so that a double click, a
 reload or a second tab finds the claim and waits for (or is sent to) the same order. The
-ledger is a SQLite file in the instance folder, shared by every worker process on the host.
+ledger is a SQLite file in the instance folder, shared by every worker process on the host,
+or Redis when the shop has one, shared by every host.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 CREATING, CREATED, UNCERTAIN = "creating", "created", "uncertain"
 
@@ -98,3 +101,88 @@ class Ledger:
         if state == CREATING and row["updated_at"] < time.time() - self.stale_after:
             state = UNCERTAIN
         return Entry(row["cart_id"], state, row["order_key"], row["payment_url"])
+
+
+class RedisLedger:
+    """The same ledger in Redis, for several hosts behind a load balancer. Each change is one
+    atomic command or script, so the claim holds across every process that shares the Redis."""
+
+    TTL = 30 * 24 * 3600  # long after any payment could still come back
+
+    # Claim again only what is uncertain, or a claim whose request died without an answer.
+    RECLAIM = """
+        local entry = redis.call('GET', KEYS[1])
+        if not entry then return 0 end
+        local state = cjson.decode(entry)
+        if state.state == 'uncertain' or (state.state == 'creating' and state.updated_at < tonumber(ARGV[2])) then
+            redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+            return 1
+        end
+        return 0
+    """
+    RELEASE = """
+        local entry = redis.call('GET', KEYS[1])
+        if entry and cjson.decode(entry).state ~= 'created' then redis.call('DEL', KEYS[1]) end
+        return 0
+    """
+
+    def __init__(self, url: str, prefix: str = "vdmshop:ledger:", stale_after: float = 120):
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self.stale_after = stale_after
+        self._reclaim = self.redis.register_script(self.RECLAIM)
+        self._release = self.redis.register_script(self.RELEASE)
+
+    def _key(self, cart_id: str) -> str:
+        return f"{self.prefix}cart:{cart_id}"
+
+    @staticmethod
+    def _value(state: str, order_key: str | None = None, payment_url: str | None = None) -> str:
+        return json.dumps({"state": state, "order_key": order_key, "payment_url": payment_url,
+                           "updated_at": time.time()})
+
+    def claim(self, cart_id: str) -> bool:
+        return bool(self.redis.set(self._key(cart_id), self._value(CREATING), nx=True, ex=self.TTL))
+
+    def reclaim(self, cart_id: str) -> bool:
+        return bool(self._reclaim(keys=[self._key(cart_id)],
+                                  args=[self._value(CREATING), time.time() - self.stale_after, self.TTL]))
+
+    def created(self, cart_id: str, order_key: str, payment_url: str | None) -> None:
+        pipe = self.redis.pipeline()
+        pipe.set(self._key(cart_id), self._value(CREATED, order_key, payment_url), ex=self.TTL)
+        pipe.set(f"{self.prefix}order:{order_key}", cart_id, ex=self.TTL)
+        pipe.execute()
+
+    def uncertain(self, cart_id: str) -> None:
+        self.redis.set(self._key(cart_id), self._value(UNCERTAIN), xx=True, ex=self.TTL)
+
+    def release(self, cart_id: str) -> None:
+        self._release(keys=[self._key(cart_id)])
+
+    def forget(self, cart_id: str) -> None:
+        self.redis.delete(self._key(cart_id))
+
+    def get(self, cart_id: str) -> Entry | None:
+        raw = self.redis.get(self._key(cart_id))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        state = data["state"]
+        if state == CREATING and data["updated_at"] < time.time() - self.stale_after:
+            state = UNCERTAIN
+        return Entry(cart_id, state, data["order_key"], data["payment_url"])
+
+    def by_order(self, order_key: str) -> Entry | None:
+        cart_id = self.redis.get(f"{self.prefix}order:{order_key}")
+        return self.get(cart_id.decode()) if cart_id else None
+
+
+def open_ledger(config: dict) -> Ledger | RedisLedger:
+    """In Redis when the shop has one (shared by every host), else SQLite (shared on this host)."""
+    if config["SHOP_REDIS_URL"]:
+        return RedisLedger(config["SHOP_REDIS_URL"], prefix=f"vdmshop:{config['VDM_CLIENT_NAME']}:ledger:")
+    Path(config["SHOP_LEDGER_DB"]).parent.mkdir(parents=True, exist_ok=True)
+    return Ledger(config["SHOP_LEDGER_DB"])

@@ -88,6 +88,6 @@ def init_app(app: Flask) -> None:
         return render_template("errors/429.html"), 429
 
     # Filters on handlers see every record, also those propagated from other loggers.
-    for handler in logging.getLogger().handlers:
+    for handler in logging.getLogger().handlers + logging.getLogger("shop.requests").handlers:
         if not any(isinstance(f, RedactPersonalData) for f in handler.filters):
             handler.addFilter(RedactPersonalData())

@@ -13,6 +13,7 @@ import time
 from flask import Flask, current_app, request
 from flask_caching import Cache
 
+from .requestlog import vdm_call_finished
 from .vdm import Event, NotFound, OrderStatus, PaymentMethod, TicketType, VdmClient
 
 
@@ -35,6 +36,7 @@ class Upstream:
                         cfg["VDM_CLIENT_NAME"],
                         connect_timeout=cfg["VDM_CONNECT_TIMEOUT"],
                         read_timeout=cfg["VDM_READ_TIMEOUT"],
+                        on_call=vdm_call_finished,
                     )
                     self._pid = os.getpid()
         return self._client

@@ -172,3 +172,36 @@ def submit(web, url: str, data: dict, page: str | None = None, **kwargs):
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server of its own on a free port, gone after the test."""
+    import socket
+    import subprocess
+    import time
+
+    from tools import redis_server
+
+    binary = redis_server()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -33,3 +33,7 @@ def vnu() -> list[str]:
     java = require(shutil.which("java"), "Java", "apt-get install default-jre-headless")
     require(VNU_JAR.exists(), "The Nu Html Checker", "npm install (it is vnu-jar in package.json)")
     return [java, "-jar", str(VNU_JAR)]
+
+
+def redis_server() -> str:
+    return require(shutil.which("redis-server"), "Redis", "apt-get install redis-server")

@@ -1,0 +1,36 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py`.
+
+Each setting can be changed with an environment variable, documented in README.md (Deploy).
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "shop:create_app()"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# The shop mostly waits on VdM: a few processes with several threads each use little memory
+# and keep the CPU busy. Twice the cores by default, never fewer than two.
+workers = int(os.environ.get("GUNICORN_WORKERS", max(2, 2 * multiprocessing.cpu_count())))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+
+# A request waits on VdM at most a connect plus a read time-out (about 13 s by default);
+# a worker silent for longer than this is stuck and is replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20
+keepalive = 5
+
+# Recycle workers now and then, so a slow leak can never grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+
+# The shop writes its own one-line JSON log per request (with the time spent waiting on VdM);
+# gunicorn's access log is off unless asked for.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Behind a reverse proxy on the same host. The shop itself trusts forwarded headers only
+# with SHOP_TRUST_PROXY.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

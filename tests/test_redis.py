@@ -1,0 +1,142 @@
+"""Redis mode against a real redis-server: two shop instances (as two hosts) share the
+cache, the 10-second status rule, the rate limits and the one-order-per-cart ledger."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+
+import pytest
+
+from conftest import LiveServer, csrf_token, text
+from shop.ledger import CREATED, RedisLedger
+
+STANDARD = "2ePdA8q3BN"
+
+
+@pytest.fixture
+def recorded(sandbox):
+    paths: list[str] = []
+    app = sandbox.server.app
+
+    def record(environ, start_response):
+        paths.append(environ["PATH_INFO"])
+        return app(environ, start_response)
+
+    sandbox.server.app = record
+    return paths
+
+
+@pytest.fixture
+def two_shops(make_app, sandbox, redis_url, tmp_path):
+    """Two instances with separate instance folders, as on two hosts, sharing one Redis."""
+    from shop import create_app
+
+    from conftest import SECRET
+
+    def host(name, **config):
+        return create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": sandbox.url + "/v1", "SHOP_REDIS_URL": redis_url,
+                           **config}, instance_path=str(tmp_path / name))
+
+    return host
+
+
+def order_key(web) -> str:
+    html = text(web.get("/performances/101"))
+    web.post("/performances/101", data={"csrf_token": csrf_token(html), f"qty_{STANDARD}": "1"})
+    html = text(web.get("/checkout/"))
+    data = {"csrf_token": csrf_token(html), "email": "a@example.org", "firstname": "A", "lastname": "B",
+            "payment_id": "33", **{k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
+                                   for k in ("cart_id", "cart_version")}}
+    return web.post("/checkout/", data=data).headers["Location"].rsplit("/", 1)[1]
+
+
+def test_redis_is_used_for_cache_limits_and_ledger(two_shops):
+    app = two_shops("a")
+    assert app.config["CACHE_TYPE"] == "RedisCache"
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    assert isinstance(app.extensions["ledger"], RedisLedger)
+
+
+def test_catalogue_cache_is_shared(two_shops, recorded):
+    a, b = two_shops("a"), two_shops("b")
+    assert a.test_client().get("/shows/100").status_code == 200
+    asked = len(recorded)
+    assert b.test_client().get("/shows/100").status_code == 200
+    assert len(recorded) == asked  # the second host found it in Redis
+
+
+def test_two_hosts_ask_vdm_once_per_10_seconds_for_an_order(two_shops, recorded):
+    a, b = two_shops("a"), two_shops("b")
+    key = order_key(a.test_client())
+    browsers = [a.test_client() for _ in range(3)] + [b.test_client() for _ in range(3)]
+
+    def reload_many(browser):
+        for _ in range(10):
+            assert browser.get(f"/order/{key}").status_code == 200
+
+    threads = [threading.Thread(target=reload_many, args=(browser,)) for browser in browsers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert recorded.count(f"/v1/demo/order/{key}") == 1
+
+
+def test_rate_limits_are_shared(two_shops):
+    a, b = two_shops("a", SHOP_RATE_LIMIT_CART="2 per minute"), two_shops("b", SHOP_RATE_LIMIT_CART="2 per minute")
+    statuses = []
+    for app in (a, b, a, b):
+        web = app.test_client()
+        token = csrf_token(text(web.get("/performances/101")))
+        statuses.append(web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"}).status_code)
+    assert statuses == [303, 303, 429, 429]
+
+
+def test_one_order_per_cart_across_hosts(two_shops, sandbox):
+    a, b = LiveServer(two_shops("a")), LiveServer(two_shops("b"))
+    try:
+        import requests
+
+        browser = requests.Session()
+        page = browser.get(a.url + "/performances/101", timeout=10).text
+        browser.post(a.url + "/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "1"},
+                     timeout=10)
+        html = browser.get(a.url + "/checkout/", timeout=10).text
+        form = {"csrf_token": csrf_token(html), "email": "a@example.org", "firstname": "A", "lastname": "B",
+                "payment_id": "33", **{k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
+                                       for k in ("cart_id", "cart_version")}}
+        cookies, results = browser.cookies.get_dict(), []
+
+        def submit(url):
+            answer = requests.post(url + "/checkout/", data=form, cookies=cookies, allow_redirects=False, timeout=20)
+            results.append(answer.headers.get("Location"))
+
+        threads = [threading.Thread(target=submit, args=(url,)) for url in (a.url, b.url, a.url, b.url)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+        assert db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 1
+        assert len(set(results)) == 1 and None not in results
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_redis_ledger_states(redis_url):
+    ledger = RedisLedger(redis_url, prefix="test:")
+    assert ledger.claim("c1") and not ledger.claim("c1")
+    assert not ledger.reclaim("c1")  # still being created
+    ledger.uncertain("c1")
+    assert ledger.get("c1").state == "uncertain" and ledger.reclaim("c1")
+    ledger.release("c1")
+    assert ledger.get("c1") is None and ledger.claim("c1")
+    ledger.created("c1", "KEY-1", "https://pay.example/1")
+    ledger.release("c1")  # a created order is never released
+    entry = ledger.by_order("KEY-1")
+    assert (entry.cart_id, entry.state, entry.payment_url) == ("c1", CREATED, "https://pay.example/1")
+    ledger.forget("c1")
+    assert ledger.get("c1") is None
