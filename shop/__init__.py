@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 
 from .config import Environment, shop_settings
 from .ledger import open_ledger
-from .sanitise import safe_image
+from .sanitise import clean_html, safe_image
 from .upstream import Upstream, cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.register_blueprint(orders.bp)
     errors.init_app(app)
 
-    app.jinja_env.filters["safe_image"] = safe_image
+    app.jinja_env.filters.update(safe_image=safe_image, clean_html=clean_html)
 
     @app.context_processor
     def cart_count():

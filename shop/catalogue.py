@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from . import cart, programme, upstream
 from .forms import FIELD_PREFIX, tickets_form
-from .sanitise import clean_html, safe_image
+from .sanitise import safe_image
 from .security import limiter
 
 bp = Blueprint("catalogue", __name__)
@@ -15,7 +15,8 @@ bp = Blueprint("catalogue", __name__)
 
 @bp.get("/", endpoint="programme")
 def programme_page():
-    return render_template("programme.html", cards=programme.programme())
+    # Called by the template only when its cached fragment has expired.
+    return render_template("programme.html", programme=programme.programme)
 
 
 @bp.get("/shows/<int(max=9007199254740991):event_id>")  # ids beyond 2**53 are not ids
@@ -25,7 +26,7 @@ def show(event_id: int):
         return redirect(url_for("catalogue.performance", performance_id=event_id), 301)
     performances = programme.visible(event.performances)
     return render_template("show.html", event=event, performances=performances, state=programme.state,
-                           description=clean_html(event.text), image=safe_image(event.image))
+                           image=safe_image(event.image))
 
 
 @bp.route("/performances/<int(max=9007199254740991):performance_id>", methods=["GET", "POST"])

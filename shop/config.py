@@ -180,7 +180,7 @@ def venue_settings(env: Mapping[str, str], sandbox: bool) -> dict:
         raise ConfigError(f"VENUE_ACCENT_COLOUR must be a colour like #8b1e3f, got {accent!r}")
     return {
         "SHOP_DEFAULT_LANGUAGE": language,
-        "SHOP_CACHE_SECONDS": _float(env, "SHOP_CACHE_SECONDS", 30),
+        "SHOP_CACHE_SECONDS": _float(env, "SHOP_CACHE_SECONDS", 30, minimum=1),
         "VENUE_NAME": env.get("VENUE_NAME", "").strip() or ("Theater De Lindeboom (demo)" if sandbox else "Tickets"),
         "VENUE_LOGO_URL": _url(env, "VENUE_LOGO_URL", relative=True),
         "VENUE_ACCENT_COLOUR": accent.lower(),

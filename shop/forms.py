@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -68,16 +69,22 @@ class TicketsForm(FlaskForm):
         return True
 
 
-def tickets_form(ticket_types: list[TicketType], limit: int, **kwargs) -> TicketsForm:
-    """A form with one quantity per ticket type that VdM offers for this performance now."""
+@lru_cache(maxsize=512)
+def _tickets_form_class(fields: tuple[tuple[str, str], ...]) -> type[TicketsForm]:
+    """Building a form class is slow; performances share the few sets of ticket types there are."""
 
     class Form(TicketsForm):
         pass
 
+    for ticket_type_id, name in fields:
+        setattr(Form, FIELD_PREFIX + ticket_type_id, QuantityField(name, default="0"))
+    return Form
+
+
+def tickets_form(ticket_types: list[TicketType], limit: int, **kwargs) -> TicketsForm:
+    """A form with one quantity per ticket type that VdM offers for this performance now."""
     usable = [t for t in ticket_types if ID.match(t.id)]
-    for t in usable:
-        setattr(Form, FIELD_PREFIX + t.id, QuantityField(t.name, default="0"))
-    form = Form(**kwargs)
+    form = _tickets_form_class(tuple((t.id, t.name) for t in usable))(**kwargs)
     form.ticket_types = usable
     form.limit = limit
     return form

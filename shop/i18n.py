@@ -80,4 +80,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def languages():
-        return {"languages": LANGUAGES, "current_language": str(get_locale()), "language_form": LanguageForm}
+        return {"languages": LANGUAGES, "current_language": str(get_locale())}

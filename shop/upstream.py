@@ -62,35 +62,49 @@ def vdm() -> VdmClient:
 # --- the catalogue, cached briefly: changes at VdM show within SHOP_CACHE_SECONDS -------
 
 cache = Cache()
+_gate_lock = threading.Lock()  # makes the in-process cache's add atomic; Redis's is by itself
 
 
-def _cached(key: str, fetch):
-    value = cache.get(key)
-    if value is None:
-        value = fetch()
-        cache.set(key, value, timeout=current_app.config["SHOP_CACHE_SECONDS"])
+def cached(key: str, fetch):
+    """The value under `key`, fetched again once it is SHOP_CACHE_SECONDS old.
+
+    When it expires, one request fetches it while the others keep serving the old value
+    for a moment, so a busy page does not send a crowd of identical calls to VdM at once.
+    """
+    fresh_for = current_app.config["SHOP_CACHE_SECONDS"]
+    entry = cache.get(key)
+    if entry is not None:
+        value, fetched_at = entry
+        if time.time() - fetched_at < fresh_for:
+            return value
+        with _gate_lock:
+            refreshing_elsewhere = not cache.add(f"refresh:{key}", True, timeout=max(1, fresh_for))
+        if refreshing_elsewhere:
+            return value
+    value = fetch()
+    cache.set(key, (value, time.time()), timeout=2 * fresh_for if fresh_for else 1)
+    cache.delete(f"refresh:{key}")
     return value
 
 
 def upcoming_events() -> list[Event]:
-    return _cached("events:upcoming", lambda: vdm().upcoming_events())
+    return cached("events:upcoming", lambda: vdm().upcoming_events())
 
 
 def event(event_id: int) -> Event:
-    return _cached(f"event:{event_id}", lambda: vdm().event(event_id))
+    return cached(f"event:{event_id}", lambda: vdm().event(event_id))
 
 
 def ticket_types(performance_id: int) -> list[TicketType]:
-    return _cached(f"tickettypes:{performance_id}", lambda: vdm().ticket_types(performance_id))
+    return cached(f"tickettypes:{performance_id}", lambda: vdm().ticket_types(performance_id))
 
 
 def payment_methods() -> list[PaymentMethod]:
-    return _cached("paymentmethods", lambda: vdm().payment_methods())
+    return cached("paymentmethods", lambda: vdm().payment_methods())
 
 
 # --- order status: VdM asks for at most one poll per order every 10 seconds --------------
 
-_gate_lock = threading.Lock()
 NOT_FOUND = "not-found"
 
 
@@ -105,7 +119,7 @@ def order_status(order_key: str, wait: float = 2.0) -> OrderStatus | None:
     key = f"order-status:{order_key}"
     cached = cache.get(key)
     if cached is None:
-        with _gate_lock:  # makes the in-process cache's add atomic; Redis's is by itself
+        with _gate_lock:
             allowed = cache.add(f"order-status-gate:{order_key}", True, timeout=interval)
         if allowed:
             try:

@@ -88,8 +88,8 @@ def test_seat_ids(web, recorded, seat):
 def test_language_switch(web, recorded, lang, target):
     token = csrf_token(text(web.get("/")))
     answer = web.post("/language/" + quote(lang, safe=""), data={"csrf_token": token, "next": target})
-    assert answer.status_code in (303, 400, 404, 405)
-    if answer.status_code == 303:
+    assert answer.status_code in (303, 308, 400, 404, 405)  # 308: werkzeug merging a doubled slash
+    if answer.status_code in (303, 308):
         location = answer.headers["Location"]
         assert location.startswith("/") and not location.startswith(("//", "/\\"))
     assert_safe(answer, target, recorded)

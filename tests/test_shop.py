@@ -384,3 +384,34 @@ def test_bad_accent_colour_is_a_start_up_error(make_app, sandbox):
 
     with pytest.raises(ConfigError, match="VENUE_ACCENT_COLOUR"):
         make_app(sandbox.url, VENUE_ACCENT_COLOUR="red; background: url(x)")
+
+
+def test_an_expired_entry_is_fetched_once_not_by_every_request(app):
+    import threading
+
+    from shop.upstream import cache, cached
+
+    fetches = []
+
+    def slow_fetch():
+        fetches.append(1)
+        time.sleep(0.3)
+        return len(fetches)
+
+    with app.app_context():
+        assert cached("probe", slow_fetch) == 1
+        value, _ = cache.get("probe")
+        cache.set("probe", (value, time.time() - 3600))  # long past SHOP_CACHE_SECONDS
+    results = []
+
+    def visitor():
+        with app.app_context():
+            results.append(cached("probe", slow_fetch))
+
+    crowd = [threading.Thread(target=visitor) for _ in range(12)]
+    for t in crowd:
+        t.start()
+    for t in crowd:
+        t.join()
+    assert len(fetches) == 2  # the first fill, and one refresh for the whole crowd
+    assert sorted(set(results)) in ([1, 2], [2], [1])  # the others were served the old value meanwhile
