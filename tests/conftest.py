@@ -164,6 +164,13 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def checkout_fields(html: str) -> dict:
+    """The hidden fields of the checkout form: the CSRF token and the cart it shows."""
+    fields = {name: _re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+              for name in ("cart_id", "cart_version")}
+    return {"csrf_token": csrf_token(html), **fields}
+
+
 def submit(web, url: str, data: dict, page: str | None = None, **kwargs):
     """POST a form the way a browser does: with the CSRF token of the page it is on."""
     html = web.get(page or url, **kwargs).get_data(as_text=True)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from conftest import LiveServer, csrf_token, submit, text
+from conftest import LiveServer, checkout_fields, csrf_token, submit, text
 from shop.vdm import (
     Cart,
     ConnectFailed,
@@ -34,9 +34,7 @@ def fill_cart(web, performance_id=101, quantity=2, ticket_type=STANDARD):
 
 
 def checkout_form(web) -> dict:
-    html = text(web.get("/checkout/", headers=EN))
-    field = lambda name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
-    return {"csrf_token": csrf_token(html), "cart_id": field("cart_id"), "cart_version": field("cart_version")}
+    return checkout_fields(text(web.get("/checkout/", headers=EN)))
 
 
 def check_out(web, form=None, **details):
@@ -190,9 +188,7 @@ def test_two_tabs_at_once_make_one_order(start_sandbox, make_app):
         browser.post(shop.url + "/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "1"},
                      timeout=10)
         html = browser.get(shop.url + "/checkout/", timeout=10).text
-        form = {"csrf_token": csrf_token(html), **DETAILS,
-                "cart_id": re.search(r'name="cart_id" type="hidden" value="([^"]*)"', html).group(1),
-                "cart_version": re.search(r'name="cart_version" type="hidden" value="([^"]*)"', html).group(1)}
+        form = {**checkout_fields(html), **DETAILS}
         cookies = browser.cookies.get_dict()
         results = []
 
@@ -221,7 +217,7 @@ def test_cart_changed_meanwhile_asks_again(web, sandbox):
     html = text(answer)
     assert "Your cart changed since you saw it" in html and "Messiah" in html and 'value="Utrecht"' in html
     assert orders_in(sandbox) == []
-    new_version = re.search(r'name="cart_version" type="hidden" value="([^"]*)"', html).group(1)
+    new_version = checkout_fields(html)["cart_version"]
     assert new_version != form["cart_version"]
     assert check_out(web, form={**form, "cart_version": new_version}).status_code == 303
     assert orders_in(sandbox)[0]["total"] == "56.50"
@@ -331,9 +327,7 @@ def buy(shop_url: str, choice: str) -> tuple[requests.Session, str]:
     browser.post(shop_url + "/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "2",
                                                        "qty_AYDJK7JlkX": "1"}, timeout=10)
     html = browser.get(shop_url + "/checkout/", timeout=10).text
-    form = {"csrf_token": csrf_token(html), **DETAILS,
-            "cart_id": re.search(r'name="cart_id" type="hidden" value="([^"]*)"', html).group(1),
-            "cart_version": re.search(r'name="cart_version" type="hidden" value="([^"]*)"', html).group(1)}
+    form = {**checkout_fields(html), **DETAILS}
     to_pay = browser.post(shop_url + "/checkout/", data=form, allow_redirects=False, timeout=10)
     assert to_pay.status_code == 303
     back = choose_on_payment_page(to_pay.headers["Location"], choice)

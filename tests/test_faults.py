@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import csrf_token, text
+from conftest import checkout_fields, csrf_token, text
 
 STANDARD = "2ePdA8q3BN"
 EN = {"Accept-Language": "en"}
@@ -28,9 +28,7 @@ def ready_to_order(web) -> dict:
     html = text(web.get("/performances/101"))
     web.post("/performances/101", data={"csrf_token": csrf_token(html), f"qty_{STANDARD}": "2"})
     html = text(web.get("/checkout/"))
-    return {"csrf_token": csrf_token(html), **DETAILS,
-            **{k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
-               for k in ("cart_id", "cart_version")}}
+    return {**checkout_fields(html), **DETAILS}
 
 
 def misbehave(sandbox, when, how):

@@ -7,7 +7,7 @@ import json
 import re
 import subprocess
 
-from conftest import csrf_token, text
+from conftest import checkout_fields, csrf_token, text
 from tools import vnu
 
 
@@ -26,9 +26,7 @@ def pages_of_the_path(web) -> dict[str, str]:
                                                       "qty_AYDJK7JlkX": "1"})
         pages[f"{lang}-cart"] = text(web.get("/cart/", headers=h))
         checkout = pages[f"{lang}-checkout"] = text(web.get("/checkout/", headers=h))
-        form = {"csrf_token": token,
-                "cart_id": re.search(r'name="cart_id" type="hidden" value="([^"]*)"', checkout).group(1),
-                "cart_version": re.search(r'name="cart_version" type="hidden" value="([^"]*)"', checkout).group(1)}
+        form = checkout_fields(checkout)
         pages[f"{lang}-checkout-errors"] = text(web.post("/checkout/", headers=h, data={**form, "email": "x",
                                                                                        "phone": "?"}))
         to_pay = web.post("/checkout/", headers=h, data={**form, "email": "a@example.org", "firstname": "A",

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from conftest import LiveServer, csrf_token, text
+from conftest import LiveServer, checkout_fields, csrf_token, text
 from shop.ledger import CREATED, RedisLedger
 
 STANDARD = "2ePdA8q3BN"
@@ -47,8 +47,7 @@ def order_key(web) -> str:
     web.post("/performances/101", data={"csrf_token": csrf_token(html), f"qty_{STANDARD}": "1"})
     html = text(web.get("/checkout/"))
     data = {"csrf_token": csrf_token(html), "email": "a@example.org", "firstname": "A", "lastname": "B",
-            "payment_id": "33", **{k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
-                                   for k in ("cart_id", "cart_version")}}
+            "payment_id": "33", **checkout_fields(html)}
     return web.post("/checkout/", data=data).headers["Location"].rsplit("/", 1)[1]
 
 
@@ -105,8 +104,7 @@ def test_one_order_per_cart_across_hosts(two_shops, sandbox):
                      timeout=10)
         html = browser.get(a.url + "/checkout/", timeout=10).text
         form = {"csrf_token": csrf_token(html), "email": "a@example.org", "firstname": "A", "lastname": "B",
-                "payment_id": "33", **{k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
-                                       for k in ("cart_id", "cart_version")}}
+                "payment_id": "33", **checkout_fields(html)}
         cookies, results = browser.cookies.get_dict(), []
 
         def submit(url):

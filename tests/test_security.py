@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import csrf_token, submit, text
+from conftest import checkout_fields, csrf_token, submit, text
 from shop.security import RedactPersonalData
 
 STANDARD = "2ePdA8q3BN"
@@ -70,9 +70,8 @@ def test_forwarded_headers_only_when_trusted(make_app, sandbox, trust, expected)
     assert ("Strict-Transport-Security" in page.headers) == bool(trust)
     web.post("/performances/101", data={"csrf_token": csrf_token(text(page)), f"qty_{STANDARD}": "1"})
     html = text(web.get("/checkout/"))
-    fields = {k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
-              for k in ("cart_id", "cart_version")}
-    answer = web.post("/checkout/", data={"csrf_token": csrf_token(html), **fields, "email": "a@example.org",
+    fields = checkout_fields(html)
+    answer = web.post("/checkout/", data={**fields, "email": "a@example.org",
                                           "firstname": "A", "lastname": "B", "payment_id": "33"})
     assert answer.status_code == 303
     db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
@@ -141,9 +140,8 @@ def test_a_whole_purchase_logs_no_personal_details(web, sandbox, caplog):
     caplog.set_level(logging.DEBUG)
     submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
     html = text(web.get("/checkout/"))
-    fields = {k: re.search(rf'name="{k}" type="hidden" value="([^"]*)"', html).group(1)
-              for k in ("cart_id", "cart_version")}
-    answer = web.post("/checkout/", data={"csrf_token": csrf_token(html), **fields, "email": "ann.smit@example.org",
+    fields = checkout_fields(html)
+    answer = web.post("/checkout/", data={**fields, "email": "ann.smit@example.org",
                                           "firstname": "Ann", "lastname": "Smit", "phone": "0612345678",
                                           "address": "Lindeboomstraat 12", "payment_id": "33"})
     assert answer.status_code == 303
