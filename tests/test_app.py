@@ -84,7 +84,7 @@ def _free_port() -> int:
 def _serve(command: list[str], tmp_path, port: int):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VDM_", "SHOP_", "SANDBOX_"))}
     env["SHOP_INSTANCE_PATH"] = str(tmp_path / "instance")
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -93,7 +93,7 @@ def _serve(command: list[str], tmp_path, port: int):
         except requests.ConnectionError:
             time.sleep(0.2)
     proc.kill()
-    pytest.fail(f"{command[0]} did not start: {proc.stderr.read().decode()[-2000:]}")
+    pytest.fail(f"{command[0]} did not start: {proc.stderr.read()[-2000:]}")
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "flask"])
@@ -108,9 +108,9 @@ def test_zero_configuration_under_real_servers(tmp_path, server):
         command = [str(bindir / "flask"), "--app", "shop", "run", "--port", str(port)]
     proc = _serve(command, tmp_path, port)
     try:
-        for _ in range(6):
-            page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
-            assert page.status_code == 200 and "De Storm" in page.text
+        pages = [requests.get(f"http://127.0.0.1:{port}/", timeout=10) for _ in range(6)]
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        errors = proc.communicate(timeout=10)[1]
+    for page in pages:
+        assert page.status_code == 200 and "De Storm" in page.text, errors[-3000:]

@@ -77,10 +77,10 @@ def test_gunicorn_config_serves_the_shop(tmp_path):
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
         page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
-        assert page.status_code == 200 and "De Storm" in page.text
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
+    assert page.status_code == 200 and "De Storm" in page.text, output[-3000:]
     assert "Using worker: gthread" in output and output.count("Booting worker") == 2
     logged = [json.loads(line) for line in output.splitlines() if line.startswith('{"time"')]
     assert any(line["path"] == "/" and line["vdm_calls"] > 0 for line in logged)
