@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask import request
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 

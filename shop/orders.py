@@ -7,7 +7,6 @@ import re
 from collections import Counter
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 

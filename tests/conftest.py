@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re as _re
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -153,8 +153,6 @@ def fake_client(fake_upstream) -> VdmClient:
 
 # --- helpers for pages ---------------------------------------------------------------------
 
-import re as _re
-
 TOKEN = _re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -212,3 +210,29 @@ def redis_url(tmp_path):
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+
+
+def submit_together(shop_urls: list[str], details: dict) -> list:
+    """One buyer fills a cart at the first shop, then the same checkout is sent to every URL
+    at once (double clicks, tabs, hosts behind a load balancer). Returns the answers."""
+    import threading
+
+    import requests
+
+    browser = requests.Session()
+    page = browser.get(shop_urls[0] + "/performances/101", timeout=10).text
+    browser.post(shop_urls[0] + "/performances/101", data={"csrf_token": csrf_token(page), "qty_2ePdA8q3BN": "1"},
+                 timeout=10)
+    form = {**checkout_fields(browser.get(shop_urls[0] + "/checkout/", timeout=10).text), **details}
+    cookies, answers = browser.cookies.get_dict(), []
+
+    def send(url):
+        answers.append(requests.post(url + "/checkout/", data=form, cookies=cookies, allow_redirects=False,
+                                     timeout=20))
+
+    threads = [threading.Thread(target=send, args=(url,)) for url in shop_urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

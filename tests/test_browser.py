@@ -6,15 +6,14 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import requests
-
 from conftest import SECRET, LiveServer
+from tools import ROOT, chromium
+
 from shop import create_app
 from shop.sandbox import create_app as create_sandbox
-from tools import ROOT, chromium
 
 pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 import requests
+from conftest import LiveServer, checkout_fields, csrf_token, submit, submit_together, text
 
-from conftest import LiveServer, checkout_fields, csrf_token, submit, text
 from shop.vdm import (
+    BadResponse,
     Cart,
     ConnectFailed,
     OrderCreated,
@@ -20,7 +20,6 @@ from shop.vdm import (
     Rejected,
     UpstreamTimeout,
     UpstreamUnavailable,
-    BadResponse,
 )
 
 STANDARD = "2ePdA8q3BN"
@@ -183,27 +182,9 @@ def test_two_tabs_at_once_make_one_order(start_sandbox, make_app):
     sandbox = start_sandbox(SANDBOX_DELAY_MS=300)  # a slow box office widens the race
     shop = LiveServer(make_app(sandbox.url))
     try:
-        browser = requests.Session()
-        page = browser.get(shop.url + "/performances/101", timeout=10).text
-        browser.post(shop.url + "/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "1"},
-                     timeout=10)
-        html = browser.get(shop.url + "/checkout/", timeout=10).text
-        form = {**checkout_fields(html), **DETAILS}
-        cookies = browser.cookies.get_dict()
-        results = []
-
-        def tab():
-            answer = requests.post(shop.url + "/checkout/", data=form, cookies=cookies, allow_redirects=False,
-                                   timeout=20)
-            results.append((answer.status_code, answer.headers.get("Location")))
-
-        tabs = [threading.Thread(target=tab) for _ in range(4)]
-        for t in tabs:
-            t.start()
-        for t in tabs:
-            t.join()
+        answers = submit_together([shop.url] * 4, DETAILS)
         assert len(orders_in(sandbox)) == 1
-        assert {r[0] for r in results} == {303} and len({r[1] for r in results}) == 1
+        assert {a.status_code for a in answers} == {303} and len({a.headers["Location"] for a in answers}) == 1
     finally:
         shop.stop()
 

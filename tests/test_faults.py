@@ -3,12 +3,10 @@ gets a clear message within a bounded time, keeps what was typed, and never two 
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 
 import pytest
-
 from conftest import checkout_fields, csrf_token, text
 
 STANDARD = "2ePdA8q3BN"

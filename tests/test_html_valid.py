@@ -4,7 +4,6 @@ error states, passes the Nu Html Checker with no error."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 
 from conftest import checkout_fields, csrf_token, text

@@ -4,14 +4,14 @@ every page renders (content or a friendly error), never a stack trace, always es
 from __future__ import annotations
 
 import pytest
+from conftest import SECRET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import ScriptedAdapter, answer_for
 
-from conftest import SECRET
 from shop import create_app
 from shop.upstream import cache
 from shop.vdm import Customer, VdmClient, VdmError
-from strategies import ScriptedAdapter, answer_for
 
 CUSTOMER = Customer(email="a@example.org", firstname="A", lastname="B")
 CALLS = {

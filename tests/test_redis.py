@@ -3,13 +3,12 @@ cache, the 10-second status rule, the rate limits and the one-order-per-cart led
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 
 import pytest
+from conftest import LiveServer, checkout_fields, csrf_token, submit_together, text
 
-from conftest import LiveServer, checkout_fields, csrf_token, text
 from shop.ledger import CREATED, RedisLedger
 
 STANDARD = "2ePdA8q3BN"
@@ -31,9 +30,9 @@ def recorded(sandbox):
 @pytest.fixture
 def two_shops(make_app, sandbox, redis_url, tmp_path):
     """Two instances with separate instance folders, as on two hosts, sharing one Redis."""
-    from shop import create_app
-
     from conftest import SECRET
+
+    from shop import create_app
 
     def host(name, **config):
         return create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": sandbox.url + "/v1", "SHOP_REDIS_URL": redis_url,
@@ -96,29 +95,11 @@ def test_rate_limits_are_shared(two_shops):
 def test_one_order_per_cart_across_hosts(two_shops, sandbox):
     a, b = LiveServer(two_shops("a")), LiveServer(two_shops("b"))
     try:
-        import requests
-
-        browser = requests.Session()
-        page = browser.get(a.url + "/performances/101", timeout=10).text
-        browser.post(a.url + "/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "1"},
-                     timeout=10)
-        html = browser.get(a.url + "/checkout/", timeout=10).text
-        form = {"csrf_token": csrf_token(html), "email": "a@example.org", "firstname": "A", "lastname": "B",
-                "payment_id": "33", **checkout_fields(html)}
-        cookies, results = browser.cookies.get_dict(), []
-
-        def submit(url):
-            answer = requests.post(url + "/checkout/", data=form, cookies=cookies, allow_redirects=False, timeout=20)
-            results.append(answer.headers.get("Location"))
-
-        threads = [threading.Thread(target=submit, args=(url,)) for url in (a.url, b.url, a.url, b.url)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        answers = submit_together([a.url, b.url, a.url, b.url],
+                                  {"email": "a@example.org", "firstname": "A", "lastname": "B", "payment_id": "33"})
         db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
         assert db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 1
-        assert len(set(results)) == 1 and None not in results
+        assert {a.status_code for a in answers} == {303} and len({a.headers["Location"] for a in answers}) == 1
     finally:
         a.stop()
         b.stop()

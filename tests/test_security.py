@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 
 import pytest
-
 from conftest import checkout_fields, csrf_token, submit, text
+
 from shop.security import RedactPersonalData
 
 STANDARD = "2ePdA8q3BN"

@@ -6,8 +6,8 @@ import re
 import time
 
 import pytest
+from conftest import FakeUpstream, csrf_token, submit, text
 
-from conftest import FakeUpstream, submit, text
 from shop.vdm import VdmClient
 
 STANDARD, STADSPAS, SENIOR = "2ePdA8q3BN", "AYDJK7JlkX", "Kp65PlusQ2"
@@ -171,8 +171,8 @@ def test_sold_out_meanwhile(start_sandbox, demo_catalogue, make_app):
     page = text(web.get("/performances/101", headers=EN))
     other = VdmClient(sandbox.url + "/v1", "demo")
     other.add_to_cart(other.create_cart(), 101, 3, STANDARD)  # someone else buys the last seats
-    answer = web.post("/performances/101", data={"csrf_token": re.search(r'value="([^"]+)" name|csrf_token" type="hidden" value="([^"]+)"', page).group(2),
-                                                 f"qty_{STANDARD}": "2", f"qty_{STADSPAS}": "1"}, headers=EN)
+    answer = web.post("/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "2",
+                                                 f"qty_{STADSPAS}": "1"}, headers=EN)
     assert answer.status_code == 422
     html = text(answer)
     assert "These tickets could not be added" in html and 'value="2"' in html
