@@ -63,13 +63,18 @@ def instance_secret(instance_path: str) -> str:
     Only for the sandbox: a shop on the real API must be given SHOP_SECRET_KEY."""
     path = Path(instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+    if not path.exists():
+        # Written in full to a file of its own, then linked into place: workers starting at the
+        # same moment never read a half-written key, and the first link wins for all of them.
+        draft = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_urlsafe(48))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

@@ -114,3 +114,14 @@ def test_zero_configuration_under_real_servers(tmp_path, server):
         errors = proc.communicate(timeout=10)[1]
     for page in pages:
         assert page.status_code == 200 and "De Storm" in page.text, errors[-3000:]
+
+
+def test_workers_starting_together_share_one_complete_secret(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shop.config import instance_secret
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        keys = set(pool.map(lambda _: instance_secret(str(tmp_path)), range(64)))
+    assert len(keys) == 1 and len(keys.pop()) >= 40
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
