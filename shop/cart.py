@@ -61,29 +61,37 @@ class AddFailed(Exception):
         self.added = added
 
 
+def new_cart() -> str:
+    cart_id = vdm().create_cart()
+    session["cart_id"], session["cart_count"] = cart_id, 0
+    return cart_id
+
+
 def add(performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
     """Put each chosen ticket type in the cart, making a new cart when there is none or it expired.
 
     Raises AddFailed naming the ticket type VdM refused and what was added before it.
     """
-    cart_id = session.get("cart_id") or vdm().create_cart()
+    cart_id = session.get("cart_id") or new_cart()
     added: list[tuple[TicketType, int]] = []
     cart = None
     for ticket_type, quantity in chosen:
-        try:
-            cart = vdm().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
-        except CartNotFound:
-            if added:
-                raise  # the cart vanished between two of our own calls: let the error page say so
-            # Adding to a cart that is gone changed nothing, so the same tickets can go in a new one.
-            forget()
-            flash(_("Your previous cart had expired, so these tickets are in a new one."), "warning")
-            cart_id = vdm().create_cart()
-            cart = vdm().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
-        except (Rejected, NotFound) as error:
-            if cart is not None:
-                remember(cart)
-            raise AddFailed(ticket_type, error.message, added) from error
+        for attempt in (1, 2):
+            try:
+                cart = vdm().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
+                break
+            except CartNotFound as error:
+                if added or attempt == 2:  # it vanished between our own calls: say so, keep what is known
+                    expired()
+                    raise AddFailed(ticket_type, error.message, added) from error
+                # Adding to a cart that is gone changed nothing, so the same tickets can go in a new one.
+                forget()
+                flash(_("Your previous cart had expired, so these tickets are in a new one."), "warning")
+                cart_id = new_cart()
+            except (Rejected, NotFound) as error:
+                if cart is not None:
+                    remember(cart)
+                raise AddFailed(ticket_type, error.message, added) from error
         added.append((ticket_type, quantity))
     remember(cart)
     return cart

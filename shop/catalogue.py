@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from . import cart, programme, upstream
 from .forms import FIELD_PREFIX, tickets_form
 from .sanitise import safe_image
 from .security import limiter
+from .upstream import cache
 
 bp = Blueprint("catalogue", __name__)
 
 
+def fragment(name: str, render) -> Markup:
+    """A part of a page that is the same for every visitor in one language, rendered once per
+    half cache period (so a change at VdM shows within 1.5 × SHOP_CACHE_SECONDS)."""
+    key = f"fragment:{name}:{get_locale()}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, timeout=max(1, current_app.config["SHOP_CACHE_SECONDS"] // 2))
+    return Markup(html)
+
+
 @bp.get("/", endpoint="programme")
 def programme_page():
-    # Called by the template only when its cached fragment has expired.
-    return render_template("programme.html", programme=programme.programme)
+    listing = fragment("programme", lambda: render_template("_programme_list.html", cards=programme.programme()))
+    return render_template("programme.html", listing=listing)
 
 
 @bp.get("/shows/<int(max=9007199254740991):event_id>")  # ids beyond 2**53 are not ids
@@ -24,9 +38,10 @@ def show(event_id: int):
     event = upstream.event(event_id)
     if event.id != event_id:  # a performance's id: that is the ticket page
         return redirect(url_for("catalogue.performance", performance_id=event_id), 301)
-    performances = programme.visible(event.performances)
-    return render_template("show.html", event=event, performances=performances, state=programme.state,
-                           image=safe_image(event.image))
+    body = fragment(f"show:{event_id}", lambda: render_template(
+        "_show_body.html", event=event, performances=programme.visible(event.performances), state=programme.state,
+        image=safe_image(event.image)))
+    return render_template("show.html", event=event, body=body)
 
 
 @bp.route("/performances/<int(max=9007199254740991):performance_id>", methods=["GET", "POST"])

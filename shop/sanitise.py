@@ -18,8 +18,11 @@ def clean_html(text: str | None) -> Markup:
 
 
 def safe_image(url: str | None) -> str | None:
-    """A URL from VdM (an image, the tickets, the receipt) is used only when it is plainly http(s)."""
-    if url and url.startswith(("https://", "http://")) and not any(c in url for c in "\"'<> \\"):
+    """A URL from VdM (an image, the tickets, the receipt) is used only when it is plainly
+    http(s), or a path on this very site (the built-in sandbox's pages)."""
+    if not url or any(c in url for c in "\"'<> \\"):
+        return None
+    if url.startswith(("https://", "http://")) or (url.startswith("/") and not url.startswith("//")):
         return url
     return None
 

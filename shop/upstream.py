@@ -10,7 +10,7 @@ import os
 import threading
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from flask_caching import Cache
 
 from .requestlog import vdm_call_finished
@@ -47,9 +47,9 @@ class Upstream:
 
         cfg = self.app.config
         settings = {key: value for key, value in cfg.items() if key.startswith("SANDBOX_")}
-        # The sandbox's pages (payment, tickets, images) are served by the shop itself,
-        # so the links the sandbox hands out must point at the shop's address.
-        settings["SANDBOX_PUBLIC_URL"] = cfg["SANDBOX_PUBLIC_URL"] or cfg["SHOP_BASE_URL"] or request.url_root
+        # The sandbox's pages (payment, tickets, images) are served by the shop itself, so its
+        # links are paths on the shop's own site: never a host taken from some request's header.
+        settings["SANDBOX_PUBLIC_URL"] = cfg["SANDBOX_PUBLIC_URL"] or cfg["SHOP_BASE_URL"] or "/"
         settings["SECRET_KEY"] = cfg["SECRET_KEY"]
         _, url = serve_in_thread(create_sandbox(settings, instance_path=self.app.instance_path))
         return url + "/v1"

@@ -415,3 +415,18 @@ def test_an_expired_entry_is_fetched_once_not_by_every_request(app):
         t.join()
     assert len(fetches) == 2  # the first fill, and one refresh for the whole crowd
     assert sorted(set(results)) in ([1, 2], [2], [1])  # the others were served the old value meanwhile
+
+
+def test_refused_after_a_new_cart_keeps_the_new_cart(start_sandbox, demo_catalogue, make_app):
+    demo_catalogue["events"][1]["sub_events"][0]["capacity"] = 3  # Nachtvlinders, performance 201
+    sandbox = start_sandbox(demo_catalogue, SANDBOX_CART_MINUTES=0.01)
+    web = make_app(sandbox.url).test_client()
+    add(web, 201, **{STANDARD: 1})
+    time.sleep(0.7)  # the cart expires; meanwhile someone else buys the last seats
+    other = VdmClient(sandbox.url + "/v1", "demo")
+    other.add_to_cart(other.create_cart(), 201, 3, STANDARD)
+    answer = add(web, 201, **{STANDARD: 2})  # the shop's cached page still says 3 are left
+    assert answer.status_code == 422 and "These tickets could not be added" in text(answer)
+    assert "previous cart had expired" in text(answer)
+    with web.session_transaction() as session:
+        assert session["cart_id"]  # the new cart is kept for the next try

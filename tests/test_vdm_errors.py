@@ -214,3 +214,17 @@ def test_lone_surrogates_are_replaced(fake_upstream, fake_client):
     fake_upstream.answer("GET", "paymentmethods", body=b'[{"payment_id": 1, "payment_desc": "iD\\ud800EAL"}]')
     [method] = fake_client.payment_methods()
     assert method.description.encode("utf-8") == b"iD?EAL"
+
+
+@pytest.mark.parametrize("bad", ["--5", "²", "٣", "1" * 40, " 7x"])
+def test_odd_numbers_are_bad_responses(fake_upstream, fake_client, bad):
+    fake_upstream.answer("GET", "paymentmethods", body=[{"payment_id": bad, "payment_desc": "iDEAL"}])
+    with pytest.raises(BadResponse):
+        fake_client.payment_methods()
+
+
+def test_the_last_day_of_the_calendar_ending_after_midnight(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "events", body=[{"event_id": 1, "sub_events": [
+        {"event_id": 2, "event_date": "9999-12-31", "event_time": "22:00:00", "event_end": "01:00:00"}]}])
+    [event] = fake_client.events()
+    assert event.performances[0].ends_at is None

@@ -29,7 +29,8 @@ class Sandbox:
     delay: float
 
     def base_url(self) -> str:
-        """Where browsers reach the sandbox's pages: configured, or the host asked."""
+        """Where browsers reach the sandbox's pages: configured (`/` for paths on the site that
+        serves them, as inside the shop), or the host asked."""
         return (self.public_url or request.host_url).rstrip("/") + "/"
 
 

@@ -7,6 +7,7 @@ Anything malformed raises `BadResponse`, never a KeyError or TypeError.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -43,24 +44,29 @@ def _missing(d: dict, key: str, what: str) -> BadResponse:
     return BadResponse(f"{what}: missing or unusable field {key!r}")
 
 
-def read_int(d: dict, key: str, what: str, default: int | None = None) -> int:
-    value = d.get(key)
+INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: "²" and "٣" are digits to str.isdigit
+
+
+def _as_int(value) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and INTEGER.fullmatch(value.strip()):
         return int(value)
-    if value is None and default is not None:
+    return None
+
+
+def read_int(d: dict, key: str, what: str, default: int | None = None) -> int:
+    value = _as_int(d.get(key))
+    if value is not None:
+        return value
+    if d.get(key) is None and default is not None:
         return default
     raise _missing(d, key, what)
 
 
 def read_optional_int(d: dict, key: str) -> int | None:
-    value = d.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    value = _as_int(d.get(key))
+    return value if value is not None and value >= 0 else None
 
 
 def clean_text(value: str) -> str:
@@ -183,7 +189,7 @@ class Performance:
         if end is not None:
             ends_at = venue_datetime(day, end)
             if ends_at < starts_at:  # an end before the start is on the next day
-                ends_at = venue_datetime(day + timedelta(days=1), end)
+                ends_at = venue_datetime(day + timedelta(days=1), end) if day < date.max else None
         return cls(
             id=read_int(d, "event_id", what),
             main_id=read_optional_int(d, "event_main_id"),
