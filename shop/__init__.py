@@ -43,6 +43,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
     app.config.setdefault("CACHE_KEY_PREFIX", f"vdmshop:{app.config['VDM_CLIENT_NAME']}:")
 
+    # A form's token lasts as long as the buyer's session, not one hour: a checkout left open
+    # over lunch must still submit.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
     cache.init_app(app)
     Upstream(app)

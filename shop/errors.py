@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 
 from .vdm import NotFound, VdmError
 
@@ -20,6 +21,11 @@ def init_app(app: Flask) -> None:
     def upstream_error(error):
         log.warning("box office unavailable: %s: %s", type(error).__name__, error)
         return render_template("errors/503.html"), 503
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        # The form came without its session (cookies off, a very old tab) or from another site.
+        return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(404)
     def not_found(error):

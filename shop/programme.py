@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from . import upstream
-from .vdm import Event, Performance, VdmError
+from .vdm import Event, Performance, UpstreamUnavailable, VdmError
 from .vdm.models import now
 
 # Published performances are sold; `nosal` ones are shown as "not on sale yet".
@@ -37,6 +37,8 @@ def lowest_price(performances) -> Decimal | None:
     for performance in performances:
         try:
             prices.extend(t.price for t in upstream.ticket_types(performance.id))
+        except UpstreamUnavailable:
+            break  # VdM is slow or away: do not wait once per performance
         except VdmError:
             continue  # one performance without prices must not hide the whole show
     return min(prices, default=None)

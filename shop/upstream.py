@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask_caching import Cache
 
 from .requestlog import vdm_call_finished
-from .vdm import Event, NotFound, OrderStatus, PaymentMethod, TicketType, VdmClient
+from .vdm import Event, NotFound, OrderStatus, PaymentMethod, TicketType, VdmClient, VdmError
 
 
 class Upstream:
@@ -81,8 +81,13 @@ def cached(key: str, fetch):
             refreshing_elsewhere = not cache.add(f"refresh:{key}", True, timeout=max(1, fresh_for))
         if refreshing_elsewhere:
             return value
-    value = fetch()
-    cache.set(key, (value, time.time()), timeout=2 * fresh_for if fresh_for else 1)
+    try:
+        value = fetch()
+    except VdmError:
+        if entry is None:
+            raise
+        return entry[0]  # VdM stumbled while refreshing: the last answer is still good for a moment
+    cache.set(key, (value, time.time()), timeout=2 * fresh_for)
     cache.delete(f"refresh:{key}")
     return value
 

@@ -123,7 +123,10 @@ class FakeUpstream:
             self.raw_paths.append(environ.get("RAW_URI", ""))
         status, body, delay, content_type, trickle = self.routes.get(key, (404, b'{"message": "Not found"}', 0, "application/json", 0))
         time.sleep(delay)
-        start_response(f"{status} X", [("Content-Type", content_type)])
+        headers = [("Content-Type", content_type)]
+        if 300 <= status < 400:  # somewhere a client that follows redirects would go next
+            headers.append(("Location", "/v1/demo/events"))
+        start_response(f"{status} X", headers)
         if trickle:
             def slowly():
                 for i in range(0, len(body), 4):

@@ -156,3 +156,21 @@ def test_sandbox_pages_in_the_shop_need_csrf_too(tmp_path):
     rules = [r.rule for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert "/sandbox/pay/<order_key>" in rules
     assert app.test_client().post("/sandbox/pay/AAAAA", data={"pay": "1"}).status_code == 400
+
+
+def test_a_refused_form_gets_a_friendly_page(web):
+    answer = web.post("/checkout/", data={"email": "a@example.org"}, headers={"Accept-Language": "en"})
+    assert answer.status_code == 400 and "Please try that again" in text(answer) and "Nothing was changed" in text(answer)
+
+
+def test_no_host_header_decides_where_the_built_in_sandbox_sends_buyers(tmp_path):
+    from shop import create_app
+
+    web = create_app({"TESTING": True}, instance_path=str(tmp_path)).test_client()
+    web.get("/", headers={"Host": "evil.example"})  # the very first request starts the sandbox
+    submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
+    html = text(web.get("/checkout/"))
+    answer = web.post("/checkout/", data={**checkout_fields(html), "email": "a@example.org", "firstname": "A",
+                                          "lastname": "B", "payment_id": "33"})
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/sandbox/pay/")
+    assert web.get(answer.headers["Location"]).status_code == 200

@@ -228,3 +228,26 @@ def test_the_last_day_of_the_calendar_ending_after_midnight(fake_upstream, fake_
         {"event_id": 2, "event_date": "9999-12-31", "event_time": "22:00:00", "event_end": "01:00:00"}]}])
     [event] = fake_client.events()
     assert event.performances[0].ends_at is None
+
+
+def test_a_long_trickle_is_cut_at_the_read_time_out(fake_upstream, fake_client):
+    # 100 KB in 4-byte pieces: each piece is quick, the whole would take minutes.
+    fake_upstream.answer("GET", "events", body=b"[" + b" " * 100_000 + b"]", trickle=0.002)
+    started = time.monotonic()
+    with pytest.raises(UpstreamTimeout):
+        fake_client.events()
+    assert time.monotonic() - started < 2
+
+
+def test_redirects_are_not_followed(fake_upstream, fake_client):
+    fake_upstream.routes[("POST", "/v1/demo/order/create")] = (302, b"", 0, "text/html", 0)
+    with pytest.raises(VdmError):
+        fake_client.create_order("cart", 33, "https://shop.example/r", CUSTOMER)
+    assert [c for c in fake_upstream.calls if c[0] == "GET"] == []
+
+
+def test_garbage_is_not_fetched_again(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "events", body=b"<html>not json</html>")
+    with pytest.raises(BadResponse):
+        fake_client.events()
+    assert fake_upstream.count("GET", "events") == 1

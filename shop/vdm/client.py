@@ -19,6 +19,7 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.response import BaseHTTPResponse
 
 from .errors import (
     BadResponse,
@@ -237,8 +238,8 @@ class VdmClient:
             except VdmError as exc:
                 error = exc
                 log.warning("VdM %s %s failed: %s", method, path, exc)
-                if isinstance(exc, UpstreamTimeout):
-                    break  # a slow VdM gets no extra load, and the buyer no extra wait
+                if not isinstance(exc, UpstreamUnavailable) or isinstance(exc, UpstreamTimeout):
+                    break  # a slow VdM gets no extra load, the buyer no extra wait; garbage stays garbage
                 continue
             finally:
                 if self.on_call:
@@ -252,12 +253,13 @@ class VdmClient:
 
     def _send(self, method: str, url: str, body: dict | None) -> tuple[int, bytes]:
         """One HTTP exchange, with the read time-out applied to the whole body."""
-        connect_timeout, read_timeout = self.timeout
+        _, read_timeout = self.timeout
         try:
-            with self.session.request(method, url, json=body, timeout=self.timeout, stream=True) as resp:
+            with self.session.request(method, url, json=body, timeout=self.timeout, stream=True,
+                                      allow_redirects=False) as resp:
                 deadline = time.monotonic() + read_timeout
                 chunks, size = [], 0
-                for chunk in resp.iter_content(64 * 1024):
+                for chunk in _chunks(resp):
                     size += len(chunk)
                     if size > MAX_BODY_BYTES:
                         raise BadResponse("answer too large", status=resp.status_code)
@@ -273,6 +275,16 @@ class VdmClient:
             if _never_sent(exc):
                 raise ConnectFailed(f"cannot connect to VdM: {exc.__class__.__name__}") from exc
             raise UpstreamUnavailable(f"cannot reach VdM: {exc.__class__.__name__}") from exc
+
+
+def _chunks(resp: requests.Response):
+    """The body as it arrives, so that a trickle is caught by the deadline between chunks
+    (iter_content would wait for each full 64 KiB first)."""
+    if not isinstance(resp.raw, BaseHTTPResponse):  # a transport of another kind (tests' stand-ins)
+        yield from resp.iter_content(64 * 1024)
+        return
+    while chunk := resp.raw.read1(64 * 1024, decode_content=True):
+        yield chunk
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
