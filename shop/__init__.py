@@ -29,7 +29,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     # Overrides named like environment variables are read as such; the rest is Flask config.
     overrides = config or {}
     env = Environment(os.environ)
-    env.update({k: v for k, v in overrides.items() if isinstance(v, str)})
+    env.update({k: str(v) for k, v in overrides.items()
+                if isinstance(v, (str, int, float)) and not isinstance(v, bool)})
     app.config.update(shop_settings(env, app.instance_path))
     app.config.update({k: v for k, v in overrides.items() if k not in env.read})
     logging.basicConfig(level=logging.INFO)

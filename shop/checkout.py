@@ -149,7 +149,7 @@ def place_order(cart: Cart, form):
         log.error("VdM gave order %s a payment URL that is not https; not following it", created.order_key)
         flash(_("Your order was created, but the payment page could not be opened safely. "
                 "Please contact the box office."), "error")
-    return to_payment(ledger().get(cart.id))
+    return to_payment(Entry(cart.id, CREATED, created.order_key, payment_url))
 
 
 def details_form(payment_choices: list[tuple[str, str]]):

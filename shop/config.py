@@ -109,8 +109,14 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
             "SHOP_SECRET_KEY is not set. It signs the buyers' sessions and must be a long random "
             "string kept out of the repository, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
+    base_url = _url(env, "SHOP_BASE_URL")
+    if api_url and urlsplit(api_url).hostname not in ("127.0.0.1", "localhost", "::1") and not base_url:
+        raise ConfigError(
+            "SHOP_BASE_URL is not set. VdM sends buyers back to it after paying, so it must be the "
+            "shop's public https address, e.g. https://tickets.example-theatre.nl"
+        )
     client_name = env.get("VDM_CLIENT_NAME", "").strip() or "demo"
-    if not client_name.replace("-", "").replace("_", "").isalnum():
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", client_name):
         raise ConfigError(f"VDM_CLIENT_NAME must be the venue's short name, got {client_name!r}")
     settings = {
         # Empty means: the built-in sandbox, started inside the shop.
@@ -119,8 +125,8 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "VDM_CONNECT_TIMEOUT": _float(env, "VDM_CONNECT_TIMEOUT", 3.05, minimum=0.1),
         "VDM_READ_TIMEOUT": _float(env, "VDM_READ_TIMEOUT", 10, minimum=0.1),
         "SECRET_KEY": secret or instance_secret(instance_path),
-        # Empty means: the address the request came in on.
-        "SHOP_BASE_URL": _url(env, "SHOP_BASE_URL"),
+        # Empty (only for a sandbox) means: the address the request came in on.
+        "SHOP_BASE_URL": base_url,
         # How many reverse proxies in front of the shop to believe about the client and https.
         "SHOP_TRUST_PROXY": int(_float(env, "SHOP_TRUST_PROXY", 0)),
         "SHOP_IMAGE_HOSTS": _origins(env, "SHOP_IMAGE_HOSTS"),

@@ -44,6 +44,8 @@ class Ledger:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            # Like Redis's expiry: after a month no payment comes back for these carts.
+            db.execute("DELETE FROM ledger WHERE updated_at < ?", (time.time() - RedisLedger.TTL,))
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)

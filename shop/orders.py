@@ -3,7 +3,6 @@ order's status. It never trusts the return: it asks VdM, at most once per 10 sec
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
@@ -12,13 +11,14 @@ from wtforms import SubmitField
 
 from . import cart as cart_module
 from . import upstream
+from .forms import ID
 from .sanitise import safe_link
 from .upstream import vdm
 from .vdm import NotFound, VdmError
 
 bp = Blueprint("orders", __name__, url_prefix="/order")
 
-ORDER_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ORDER_KEY = ID
 # Seconds between refreshes while payment is pending: gentle at first, then slower, then stop.
 REFRESH_SCHEDULE = (10, 10, 15, 20, 30, 60, 60, 60, 60, 60)
 WAITING = ("pending", "none")
@@ -58,9 +58,8 @@ def order(order_key: str):
     except VdmError:
         status, http_status = None, 503
 
-    state = status.status if status is not None else "checking"
-    if state not in ("paid", "pending", "none", "cancelled", "partial"):
-        state = "checking"  # a status VdM may add one day, or no answer yet: keep looking
+    # A status VdM may add one day, or no answer yet: keep looking.
+    state = status.status if status is not None and status.is_known_status else "checking"
     waiting = state in WAITING + ("checking",)
     refresh = refresh_after(check) if waiting and automatic else None
     entry = current_app.extensions["ledger"].by_order(order_key)
@@ -79,17 +78,20 @@ def _usable_cart(entry) -> bool:
     """After a cancelled payment, can the buyer go back to the same cart? Only if VdM still has it."""
     if entry is None or session.get("cart_id"):
         return False
-    try:
-        return not vdm().cart(entry.cart_id).is_empty
-    except VdmError:
-        return False
+    def usable() -> bool:
+        try:
+            return not vdm().cart(entry.cart_id).is_empty
+        except VdmError:
+            return False
+
+    return upstream.cached(f"cart-usable:{entry.cart_id}", usable)
 
 
 @bp.post("/<order_key>/restore-cart")
 def restore_cart(order_key: str):
     entry = current_app.extensions["ledger"].by_order(order_key) if ORDER_KEY.match(order_key) else None
     form = RestoreCartForm()
-    if entry is None or not form.validate_on_submit():
+    if entry is None or not form.validate_on_submit() or session.get("cart_id"):
         abort(404)
     try:
         status = upstream.order_status(order_key)

@@ -46,6 +46,9 @@ def test_real_api_without_secret_key_is_a_start_up_error(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="SHOP_SECRET_KEY"):
         create_app(instance_path=str(tmp_path))
     monkeypatch.setenv("SHOP_SECRET_KEY", "x" * 40)
+    with pytest.raises(ConfigError, match="SHOP_BASE_URL"):
+        create_app(instance_path=str(tmp_path))
+    monkeypatch.setenv("SHOP_BASE_URL", "https://tickets.example-theatre.nl")
     app = create_app(instance_path=str(tmp_path))
     assert app.config["SECRET_KEY"] == "x" * 40 and "sandbox" not in app.extensions
 
@@ -58,6 +61,7 @@ def test_real_api_without_secret_key_is_a_start_up_error(tmp_path, monkeypatch):
 ])
 def test_bad_settings_are_named(tmp_path, monkeypatch, name, value, message):
     monkeypatch.setenv("SHOP_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SHOP_BASE_URL", "https://tickets.example-theatre.nl")
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name) as caught:
         create_app(instance_path=str(tmp_path))

@@ -249,9 +249,6 @@ class Event:
     def performance(self, performance_id: int) -> Performance | None:
         return next((p for p in self.performances if p.id == performance_id), None)
 
-    def upcoming(self, at: datetime | None = None) -> tuple[Performance, ...]:
-        return tuple(p for p in self.performances if not p.is_past(at))
-
 
 # --- ticket types and payment methods -------------------------------------
 
