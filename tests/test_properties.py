@@ -42,7 +42,8 @@ PAGES = ["/", "/shows/100", "/performances/101", "/cart/", "/checkout/", "/order
 
 @pytest.fixture(scope="module")
 def scripted_shop(tmp_path_factory):
-    app = create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": BASE, "TESTING": True},
+    app = create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": BASE, "SHOP_BASE_URL": "https://shop.example",
+                      "TESTING": True},
                      instance_path=str(tmp_path_factory.mktemp("props")))
     adapter = ScriptedAdapter(lambda method, path: (404, b""))
     client = app.extensions["upstream"].client()
