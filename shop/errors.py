@@ -4,33 +4,69 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from .vdm import NotFound, VdmError
 
 log = logging.getLogger(__name__)
 
+# status: (title, message, the way onward). One template shows them all.
+PAGES = {
+    "not_found": (404, _l("Page not found"),
+                  _l("We cannot find that page. Perhaps the show is no longer on the programme."), "programme"),
+    "server": (500, _l("Something went wrong"),
+               _l("Sorry, this page could not be shown. Please try again in a minute."), "programme"),
+    "box_office": (503, _l("The box office cannot be reached"),
+                   _l("The box office cannot be reached right now. Please try again in a minute. "
+                      "Your cart is kept."), "again"),
+    "busy": (429, _l("One moment, please"),
+             _l("We received a lot of requests from your address in a short time. Please wait a minute "
+                "and try again; your cart is kept."), "cart"),
+    "bad_return": (400, _l("This link is not valid"),
+                   _l("We could not tell which order this link is about. You will receive your tickets by "
+                      "e-mail once the payment is confirmed."), "programme"),
+    "form_refused": (400, _l("Please try that again"),
+                     _l("We could not accept that form: it was sent without the page it belongs to, for "
+                        "example from a tab opened long ago or with cookies turned off. Nothing was changed "
+                        "or ordered."), "cart"),
+}
+
+
+def error_page(name: str):
+    status, title, message, onward = PAGES[name]
+    link = {
+        "programme": (url_for("catalogue.programme"), _l("See the programme")),
+        "cart": (url_for("cart.show"), _l("Your cart")),
+        "again": (request.path, _l("Try again")),
+    }[onward]
+    return render_template("error.html", title=title, message=message, link=link), status
+
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def upstream_not_found(error):
-        return render_template("errors/404.html"), 404
+        return error_page("not_found")
 
     @app.errorhandler(VdmError)
     def upstream_error(error):
         log.warning("box office unavailable: %s: %s", type(error).__name__, error)
-        return render_template("errors/503.html"), 503
+        return error_page("box_office")
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
         # The form came without its session (cookies off, a very old tab) or from another site.
-        return render_template("errors/csrf.html"), 400
+        return error_page("form_refused")
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("errors/404.html"), 404
+        return error_page("not_found")
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return error_page("busy")
 
     @app.errorhandler(500)
     def server_error(error):
-        return render_template("errors/500.html"), 500
+        return error_page("server")

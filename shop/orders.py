@@ -11,6 +11,7 @@ from wtforms import SubmitField
 
 from . import cart as cart_module
 from . import upstream
+from .errors import error_page
 from .forms import ID
 from .sanitise import safe_link
 from .upstream import vdm
@@ -39,7 +40,7 @@ def payment_return():
     """VdM sends the buyer here with ?return=<order_key> (older documentation: ?response=)."""
     order_key = request.args.get("return") or request.args.get("response") or ""
     if not ORDER_KEY.match(order_key):
-        return render_template("errors/bad_return.html"), 400
+        return error_page("bad_return")
     return redirect(url_for("orders.order", order_key=order_key), 303)
 
 

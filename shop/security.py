@@ -7,7 +7,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -82,10 +82,6 @@ def init_app(app: Flask) -> None:
     cfg.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     cfg.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-
-    @app.errorhandler(429)
-    def too_many(error):
-        return render_template("errors/429.html"), 429
 
     # Filters on handlers see every record, also those propagated from other loggers.
     for handler in logging.getLogger().handlers + logging.getLogger("shop.requests").handlers:
