@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import cart as cart_module
 from . import upstream
@@ -37,6 +38,7 @@ from .vdm import (
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+NOTHING_ORDERED = _l("The box office cannot be reached right now, so nothing was ordered. Please try again in a minute.")
 
 
 def ledger() -> Ledger:
@@ -120,9 +122,8 @@ def place_order(cart: Cart, form):
             form.form_errors.append(_("Your order is still being created. Please wait a moment and try again."))
             return None
 
-    customer = Customer(**{name: form[name].data or "" for name in ("email", "firstname", "lastname", "phone",
-                                                                     "address", "city", "zip") if name in form},
-                        avg_optin=bool(form.avg_optin.data), avg_mailinglist=bool(form.avg_mailinglist.data))
+    customer = Customer(**form.contact(), avg_optin=bool(form.avg_optin.data),
+                        avg_mailinglist=bool(form.avg_mailinglist.data))
     try:
         created = vdm().create_order(cart.id, int(form.payment_id.data), return_url(), customer)
     except CartNotFound:
@@ -135,8 +136,7 @@ def place_order(cart: Cart, form):
         return None
     except ConnectFailed:
         ledger().release(cart.id)
-        form.form_errors.append(_("The box office cannot be reached right now, so nothing was ordered. "
-                                  "Please try again in a minute."))
+        form.form_errors.append(NOTHING_ORDERED)
         return None
     except VdmError as error:  # a time-out, a 5xx or a garbled answer: the order may exist
         log.warning("order/create for a cart ended uncertain: %s: %s", type(error).__name__, error)
@@ -165,9 +165,7 @@ def details():
         # A repeated submit of a cart that already became an order goes to the same payment page.
         posted = request.form.get("cart_id", "")
         if posted and posted in session.get("ordered_carts", []) + [session.get("cart_id")]:
-            entry = ledger().get(posted)
-            if entry is not None and entry.state == CREATING:
-                entry = wait_for(posted)
+            entry = wait_for(posted)
             if entry is not None and entry.state == CREATED:
                 return to_payment(entry)
 
@@ -177,8 +175,7 @@ def details():
     except VdmError:
         # The box office is away: show the form again with everything typed, instead of an error page.
         form = details_form([])
-        form.form_errors.append(_("The box office cannot be reached right now, so nothing was ordered. "
-                                  "Please try again in a minute."))
+        form.form_errors.append(NOTHING_ORDERED)
         return render_template("checkout.html", form=form, cart=None, groups=[], uncertain=False,
                                has_methods=False), 503
     if cart is None or cart.is_empty:

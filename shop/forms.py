@@ -125,12 +125,16 @@ class CheckoutForm(FlaskForm):
     retry = HiddenField()
     submit = SubmitField(_l("Continue to payment"))
 
+    # The contact fields, in the order shown, with the browser's autofill name for each.
     AUTOCOMPLETE = {"email": "email", "firstname": "given-name", "lastname": "family-name", "phone": "tel",
                     "address": "address-line1", "city": "address-level2", "zip": "postal-code"}
 
     def detail_fields(self):
-        return [self[name] for name in ("email", "firstname", "lastname", "phone", "address", "city", "zip")
-                if name in self]
+        return [self[name] for name in self.AUTOCOMPLETE if name in self]
+
+    def contact(self) -> dict[str, str]:
+        """What the buyer typed, by VdM's field names; a field the venue hides is not sent."""
+        return {field.name: field.data or "" for field in self.detail_fields()}
 
 
 def checkout_form(required: list[str], hidden: list[str], terms: bool, payment_choices: list[tuple[int, str]],

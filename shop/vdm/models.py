@@ -252,9 +252,6 @@ class Event:
 
 # --- ticket types and payment methods -------------------------------------
 
-DISCOUNT_TYPES = ("€", "%", "=")
-
-
 @dataclass(frozen=True)
 class TicketType:
     """A ticket type ("discount" at VdM) with the price the buyer pays."""
