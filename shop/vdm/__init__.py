@@ -1,8 +1,9 @@
 """Client for the VoordeMensen public API."""
 
-from .client import Customer, VdmClient
+from .client import Customer, VdmClient, budget_left, time_budget
 from .errors import (
     BadResponse,
+    BudgetSpent,
     CartNotFound,
     ConnectFailed,
     NotFound,
@@ -16,6 +17,7 @@ from .models import (
     VENUE_TZ,
     Cart,
     Event,
+    Location,
     OrderCreated,
     OrderSeat,
     OrderStatus,
@@ -26,7 +28,7 @@ from .models import (
 )
 
 __all__ = [
-    "ORDER_STATUSES", "VENUE_TZ", "BadResponse", "Cart", "CartNotFound", "ConnectFailed", "Customer", "Event",
+    "ORDER_STATUSES", "VENUE_TZ", "BadResponse", "BudgetSpent", "Cart", "CartNotFound", "ConnectFailed", "Customer", "Event", "Location",
     "NotFound", "OrderCreated", "OrderSeat", "OrderStatus", "PaymentMethod", "Performance",
-    "Rejected", "Seat", "TicketType", "UpstreamTimeout", "UpstreamUnavailable", "VdmClient", "VdmError",
+    "Rejected", "Seat", "TicketType", "UpstreamTimeout", "UpstreamUnavailable", "VdmClient", "VdmError", "budget_left", "time_budget",
 ]

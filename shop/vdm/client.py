@@ -4,6 +4,10 @@ Every call has a connect and a read time-out and a cap on the answer's size.
 Only GET is retried, after a failed connection or a 5xx, never after a time-out: a
 retried POST `order/create` could create a second order, and a retried slow call only
 makes the buyer wait longer.
+
+Besides each call's own time-outs, a caller can give a whole piece of work (a web
+request, say) a time budget with `time_budget()`: every call within it waits at most
+what is left, and a call that would start with nothing left is not made at all.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
@@ -23,6 +29,7 @@ from urllib3.response import BaseHTTPResponse
 
 from .errors import (
     BadResponse,
+    BudgetSpent,
     CartNotFound,
     ConnectFailed,
     NotFound,
@@ -34,6 +41,7 @@ from .errors import (
 from .models import (
     Cart,
     Event,
+    Location,
     OrderCreated,
     OrderStatus,
     PaymentMethod,
@@ -42,13 +50,35 @@ from .models import (
     clean_text,
     expect_list,
     expect_object,
+    items_with,
     read_required_str,
+    read_str,
 )
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "vdm-reference-shop/0.1 (+python-requests)"
 MAX_BODY_BYTES = 5 * 1024 * 1024
+
+# The monotonic moment by which the current piece of work must be done with VdM, if any.
+# A context variable: each thread (each web request) has its own.
+_deadline: ContextVar[float | None] = ContextVar("vdm_deadline", default=None)
+
+
+@contextmanager
+def time_budget(seconds: float):
+    """Within this block, all VdM calls together wait at most `seconds`."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def budget_left() -> float | None:
+    """Seconds left in the current time budget; None when there is none."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -141,6 +171,24 @@ class VdmClient:
     def payment_methods(self) -> list[PaymentMethod]:
         return [PaymentMethod.from_dict(p) for p in self._list(self._get("paymentmethods"), "payment methods")]
 
+    # --- halls and genres: undocumented by VdM, so callers must cope with NotFound and BadResponse
+
+    def locations(self) -> list[Location]:
+        """The venue's halls with their addresses. Items without a `location_id` are skipped."""
+        items = items_with(self._list(self._get("locations"), "locations"), "location_id")
+        return [Location.from_dict(item) for item in items]
+
+    def event_types(self) -> list[str]:
+        """The venue's genres by name; the name is the identifier."""
+        items = items_with(self._list(self._get("eventtypes"), "event types"), "eventtype_name")
+        names = (read_str(item, "eventtype_name").strip() for item in items)  # an unusable name is skipped
+        return list(dict.fromkeys(name for name in names if name))
+
+    def events_of_type(self, name: str) -> list[Event]:
+        """The shows of one genre, in the shape of `events`."""
+        items = items_with(self._list(self._get("eventtypes", name), "events"), "event_id")
+        return [Event.from_dict(e) for e in items]
+
     # --- cart ---------------------------------------------------------------
 
     def create_cart(self) -> str:
@@ -171,10 +219,12 @@ class VdmClient:
 
     def create_order(self, cart_id: str, payment_id: int, redirect_url: str, customer: Customer) -> OrderCreated:
         """Turn the cart into an order. Never retried: a time-out raises `UpstreamTimeout`,
-        after which the order may or may not exist."""
+        after which the order may or may not exist. Within a time budget it is only sent with
+        at least half a read time-out left (else `BudgetSpent`: certainly not sent), so that a
+        budget nearly spent elsewhere does not turn a sure answer into an uncertain one."""
         body = {"cart_id": cart_id, "payment_id": _int_id(payment_id), "redirectURL": redirect_url}
         body.update(customer.__dict__)
-        answer = self._request("POST", ("order", "create"), body)
+        answer = self._request("POST", ("order", "create"), body, needs=self.timeout[1] / 2)
         self._raise_for_status(answer)
         if answer.is_error_object:
             raise Rejected(answer.message, status=answer.status)
@@ -224,7 +274,7 @@ class VdmClient:
         if not 200 <= answer.status < 300:
             raise BadResponse(f"unexpected HTTP status {answer.status}", status=answer.status)
 
-    def _request(self, method: str, parts: tuple, body: dict | None = None) -> Answer:
+    def _request(self, method: str, parts: tuple, body: dict | None = None, needs: float = 0.0) -> Answer:
         url = self.root + "/".join(quote(str(p), safe="") for p in parts)
         path = url[len(self.root):]
         attempts = 1 + (self.retries if method == "GET" else 0)
@@ -232,9 +282,13 @@ class VdmClient:
         for attempt in range(attempts):
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
+            left = budget_left()
+            if left is not None and left <= max(needs, 0.05):
+                log.warning("VdM %s %s not sent: the time budget is spent", method, path)
+                raise error if attempt else BudgetSpent("the time allowed for VdM is used up")
             started = time.monotonic()
             try:
-                status, raw = self._send(method, url, body)
+                status, raw = self._send(method, url, body, left)
             except VdmError as exc:
                 error = exc
                 log.warning("VdM %s %s failed: %s", method, path, exc)
@@ -251,11 +305,13 @@ class VdmClient:
             return Answer(status, _decode(raw, status))
         raise error
 
-    def _send(self, method: str, url: str, body: dict | None) -> tuple[int, bytes]:
+    def _send(self, method: str, url: str, body: dict | None, left: float | None) -> tuple[int, bytes]:
         """One HTTP exchange, with the read time-out applied to the whole body."""
-        _, read_timeout = self.timeout
+        connect_timeout, read_timeout = self.timeout
+        if left is not None:
+            connect_timeout, read_timeout = min(connect_timeout, left), min(read_timeout, left)
         try:
-            with self.session.request(method, url, json=body, timeout=self.timeout, stream=True,
+            with self.session.request(method, url, json=body, timeout=(connect_timeout, read_timeout), stream=True,
                                       allow_redirects=False) as resp:
                 deadline = time.monotonic() + read_timeout
                 chunks, size = [], 0

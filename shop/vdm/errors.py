@@ -34,6 +34,10 @@ class ConnectFailed(UpstreamUnavailable):
     """No connection to VdM could be made: the request was certainly never sent."""
 
 
+class BudgetSpent(ConnectFailed):
+    """The time allowed for this piece of work on VdM is used up, so the call was not made."""
+
+
 class UpstreamTimeout(UpstreamUnavailable):
     """VdM did not answer in time. For a POST the request may still have been carried out."""
 

@@ -152,6 +152,15 @@ def read_view_end(d: dict) -> datetime | None:
         return None
 
 
+def read_genres(d: dict) -> tuple[str, ...]:
+    """`event_type`: a list of genre names (undocumented; anything else counts as none)."""
+    value = d.get("event_type")
+    if not isinstance(value, list):
+        return ()
+    names = (clean_text(v).strip() for v in value if isinstance(v, str))
+    return tuple(dict.fromkeys(name[:100] for name in names if name))
+
+
 def venue_datetime(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=VENUE_TZ)
 
@@ -177,6 +186,7 @@ class Performance:
     free: int
     location_id: int | None
     location_name: str
+    genres: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Any) -> Performance:
@@ -205,6 +215,7 @@ class Performance:
             free=max(0, read_int(d, "event_free", what, default=0)),
             location_id=read_optional_int(d, "location_id"),
             location_name=read_str(d, "location_name"),
+            genres=read_genres(d),
         )
 
     def is_past(self, at: datetime | None = None) -> bool:
@@ -225,6 +236,7 @@ class Event:
     text: str
     image: str | None
     performances: tuple[Performance, ...]
+    genres: tuple[str, ...] = ()  # VdM's event types of the show and of its performances
 
     @classmethod
     def from_dict(cls, data: Any) -> Event:
@@ -244,10 +256,55 @@ class Event:
             text=read_str(d, "event_text"),
             image=read_optional_str(d, "event_image"),
             performances=performances,
+            genres=tuple(dict.fromkeys(read_genres(d) + tuple(g for p in performances for g in p.genres))),
         )
 
     def performance(self, performance_id: int) -> Performance | None:
         return next((p for p in self.performances if p.id == performance_id), None)
+
+
+# --- halls and genres (undocumented endpoints: see vdm-api.md) --------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """A hall, from `GET locations`; every field but the id may be missing."""
+
+    id: int
+    name: str
+    address: str
+    address1: str
+    zip: str
+    city: str
+    country: str
+    phone: str
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Location:
+        what = "location"
+        d = expect_object(data, what)
+        return cls(
+            id=read_int(d, "location_id", what),
+            name=read_str(d, "location_name").strip(),
+            address=read_str(d, "location_address").strip(),
+            address1=read_str(d, "location_address1").strip(),
+            zip=read_str(d, "location_zip").strip(),
+            city=read_str(d, "location_city").strip(),
+            country=read_str(d, "location_country").strip(),
+            phone=read_str(d, "location_phone").strip(),
+        )
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as it is written in the Netherlands: street, then postcode and city."""
+        town = " ".join(part for part in (self.zip, self.city) if part)
+        return [line for line in (self.address, self.address1, town) if line]
+
+
+def items_with(data: Any, key: str) -> list[dict]:
+    """The objects of a list that carry `key`; anything else in the list is ignored (as the
+    maintained plugin that uses these undocumented endpoints does)."""
+    return [item for item in data if isinstance(item, dict) and item.get(key) is not None]
 
 
 # --- ticket types and payment methods -------------------------------------
