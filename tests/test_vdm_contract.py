@@ -16,10 +16,12 @@ import requests
 
 from shop.vdm import (
     VENUE_TZ,
+    BadResponse,
     Cart,
     CartNotFound,
     Customer,
     Event,
+    Location,
     NotFound,
     OrderStatus,
     Rejected,
@@ -132,6 +134,21 @@ def test_unknown_cart_is_gone(api):
         api.cart("thiscartdoesnotexist0000000000000")
 
 
+def test_halls_and_genres_are_a_list_or_an_error_the_shop_can_live_without(api):
+    # Undocumented endpoints (vdm-api.md): a list when VdM has them, else NotFound or BadResponse.
+    for call in (api.locations, api.event_types):
+        try:
+            answer = call()
+        except (NotFound, BadResponse):
+            assert api.kind == "live", "the sandbox serves halls and genres"
+            continue
+        assert isinstance(answer, list)
+        if call == api.locations:
+            assert all(isinstance(hall, Location) and isinstance(hall.id, int) for hall in answer)
+        else:
+            assert all(isinstance(name, str) and name for name in answer)
+
+
 # --- sandbox-only: these need the demo venue's known data, or create orders ------------
 
 
@@ -209,6 +226,71 @@ def test_unknown_order_is_not_found(demo):
         demo.order_status("AAAAA-BBBBB-CCCCC-DDDDD")
 
 
+# --- halls and genres (undocumented endpoints, served by the sandbox) --------------------
+
+
+def test_locations_are_the_halls_of_the_performances_with_addresses(demo):
+    halls = {hall.id: hall for hall in demo.locations()}
+    assert sorted(halls) == [1, 2, 3]
+    assert halls[1].address_lines == ["Lindeboomplein 1", "3512 LB Utrecht"]
+    assert halls[2].address_lines == ["Achter de Linde 14", "Ingang via het binnenplein", "3512 LD Utrecht"]
+    assert all(h.country == "NL" and h.phone and h.zip and h.city for h in halls.values())
+    for event in demo.events():
+        for p in event.performances:
+            assert halls[p.location_id].name == p.location_name
+
+
+def test_event_types_are_the_genres_of_the_venue(demo):
+    assert demo.event_types() == ["Toneel", "Cabaret", "Muziek", "Dans", "Jeugd"]
+
+
+def test_every_event_and_performance_has_its_genres(demo):
+    genres = set(demo.event_types())
+    for event in demo.events():
+        assert event.genres and set(event.genres) <= genres
+        assert all(p.genres == event.genres for p in event.performances)
+    assert demo.event(400).genres == ("Dans", "Jeugd")
+    assert demo.performance(401).genres == ("Dans", "Jeugd")  # a sub event alone has them too
+    assert all(e.genres for e in demo.upcoming_events())
+
+
+def test_events_of_a_type(demo):
+    assert sorted(e.id for e in demo.events_of_type("Muziek")) == [300, 500, 700]
+    [youth] = demo.events_of_type("Jeugd")
+    assert youth.id == 400 and [p.id for p in youth.performances] == [401, 402]
+    assert all("Cabaret" in e.genres for e in demo.events_of_type("Cabaret"))
+    # Every show is in the list of each of its genres.
+    every = {e.id for name in demo.event_types() for e in demo.events_of_type(name)}
+    assert every == {e.id for e in demo.events()}
+
+
+def test_events_of_an_unknown_type_are_none(demo):
+    assert demo.events_of_type("Poppenkast") == []  # the sandbox's assumption: an empty list
+    assert demo.events_of_type("muziek") == []  # names are matched exactly
+
+
+def test_genres_of_one_performance_only(start_sandbox, demo_catalogue):
+    # The catalogue may give a performance genres of its own; VdM puts `event_type` on sub events.
+    demo_catalogue["events"][2]["sub_events"][1]["event_type"] = ["Muziek", "Jeugd"]  # 302: a family matinee
+    vdm = VdmClient(start_sandbox(demo_catalogue).url + "/v1", "demo", backoff=0)
+    messiah = vdm.event(300)
+    assert messiah.genres == ("Muziek", "Jeugd")  # the show's and its performances' together
+    assert [p.genres for p in messiah.performances] == [("Muziek",), ("Muziek", "Jeugd")]
+    youth = {e.id: [p.id for p in e.performances] for e in vdm.events_of_type("Jeugd")}
+    assert youth == {300: [302], 400: [401, 402]}  # of the concert, only the matinee
+
+
+def test_halls_without_an_address(start_sandbox, demo_catalogue):
+    demo_catalogue["locations"] = [{"location_id": 1, "location_name": "Grote Zaal", "capacity": 240},
+                                   {"location_id": 2, "location_name": "Kleine Zaal"},
+                                   {"location_id": 3, "location_name": "Foyer", "location_city": "Utrecht"}]
+    server = start_sandbox(demo_catalogue)
+    halls = VdmClient(server.url + "/v1", "demo", backoff=0).locations()
+    assert [(h.id, h.address_lines) for h in halls] == [(1, []), (2, []), (3, ["Utrecht"])]
+    raw = requests.get(server.url + "/v1/demo/locations", timeout=5).json()
+    assert raw[0]["location_address"] is None and raw[0]["location_phone"] is None
+
+
 # --- the sandbox's raw answers keep VdM's quirks ----------------------------------------
 
 
@@ -239,3 +321,43 @@ def test_raw_quirks(sandbox):
     assert missing.status_code == 404 and missing.json() == {"message": "Event not found"}
     nowhere = requests.get(base + "no/such/endpoint", timeout=5)
     assert nowhere.status_code == 404 and "message" in nowhere.json()
+
+
+HALL_FIELDS = {"location_id", "location_name", "location_address", "location_address1", "location_zip",
+               "location_city", "location_country", "location_phone"}
+
+
+def test_raw_halls_and_genres(sandbox):
+    base = sandbox.url + "/v1/demo/"
+    halls = requests.get(base + "locations", timeout=5).json()
+    assert isinstance(halls, list) and [set(h) for h in halls] == [HALL_FIELDS] * 3
+    assert all(isinstance(h["location_id"], int) for h in halls)
+    assert all(v is None or isinstance(v, str) for h in halls for k, v in h.items() if k != "location_id")
+    one = requests.get(base + "locations/2", timeout=5)
+    assert one.status_code == 200 and one.json() == [halls[1]]  # one hall, in a list
+    for unknown in ("99", "abc"):
+        missing = requests.get(base + f"locations/{unknown}", timeout=5)
+        assert missing.status_code == 404 and missing.json() == {"message": "Location not found"}
+
+    types = requests.get(base + "eventtypes", timeout=5).json()
+    assert types[0] == {"eventtype_name": "Toneel"} and all(set(t) == {"eventtype_name"} for t in types)
+    youth = requests.get(base + "eventtypes/Jeugd", timeout=5).json()
+    assert [e["event_id"] for e in youth] == [400]
+    assert set(youth[0]) == set(requests.get(base + "events/400", timeout=5).json()[0])  # the shape of events
+    unknown = requests.get(base + "eventtypes/Onbekend", timeout=5)
+    assert unknown.status_code == 200 and unknown.json() == []
+
+
+@pytest.mark.parametrize("path", ["events", "events/upcoming", "events/400", "eventtypes/Dans"])
+def test_raw_event_type_on_main_and_sub_events(sandbox, path):
+    events = requests.get(sandbox.url + "/v1/demo/" + path, timeout=5).json()
+    assert events
+    for event in events:
+        assert isinstance(event["event_type"], list) and event["event_type"]
+        for sub in event["sub_events"]:
+            assert sub["event_type"] == event["event_type"]
+
+
+def test_raw_event_type_on_a_sub_event_alone(sandbox):
+    [sub] = requests.get(sandbox.url + "/v1/demo/events/401", timeout=5).json()
+    assert sub["event_rep"] == "sub" and sub["event_type"] == ["Dans", "Jeugd"]

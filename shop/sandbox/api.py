@@ -68,6 +68,9 @@ def _sub_event(show: Show, perf: Performance, free: dict[int, int]) -> dict:
         "event_status": perf.status,
         "location_id": perf.location_id,
         "location_name": perf.location_name,
+        # Undocumented (see vdm-api.md): the genre names. Assumption: a sub event carries
+        # its own list, which is its show's unless the catalogue gives it one of its own.
+        "event_type": list(perf.genres),
     }
 
 
@@ -78,6 +81,7 @@ def _main_event(show: Show, performances, free: dict[int, int]) -> dict:
         "event_text": show.text,
         "event_short_text": show.short_text,
         "event_image": _image(show.image),
+        "event_type": list(show.genres),
         "sub_events": [_sub_event(show, p, free) for p in performances],
     }
 
@@ -119,6 +123,49 @@ def ticket_types(event_id: str):
     if perf is None:
         raise Refused("sub_event not found", 404)
     return jsonify([t.as_json() for t in perf.ticket_types])
+
+
+# --- halls and genres: undocumented by VdM, shapes as a maintained plugin reads them ------
+
+
+@bp.get("/locations")
+def locations():
+    return jsonify([loc.as_json() for loc in sandbox().catalogue.locations])
+
+
+@bp.get("/locations/<location_id>")
+def location(location_id: str):
+    # Assumption: VdM's answer is not known (the plugin builds this URL but never calls it).
+    # Like `events/<id>`, the sandbox answers the one hall in a list, and an unknown id with
+    # a 404 error object.
+    number = _int(location_id)
+    hall = sandbox().catalogue.location(number) if number is not None else None
+    if hall is None:
+        raise Refused("Location not found", 404)
+    return jsonify([hall.as_json()])
+
+
+@bp.get("/eventtypes")
+def event_types():
+    return jsonify([{"eventtype_name": name} for name in sandbox().catalogue.genres])
+
+
+@bp.get("/eventtypes/<path:name>")
+def events_of_type(name: str):
+    """The shows of one genre, in the shape of `events` (all performances, past ones too).
+
+    Assumptions, as VdM's answers are not known: the name must match exactly; a show of
+    the genre comes with all its performances, a show of which only some performances
+    carry the genre with just those; an unknown genre is an empty list, not an error."""
+    free, answer = sandbox().store.free(), []
+    for show in sandbox().catalogue.shows:
+        if name in show.genres:
+            answer.append(_main_event(show, show.performances, free))
+            continue
+        some = [p for p in show.performances if name in p.genres]
+        if some:
+            answer.append(_main_event(show, some, free))
+    return jsonify(answer)
 
 
 @bp.get("/paymentmethods")

@@ -1,5 +1,5 @@
-"""The sandbox's programme: shows, performances, ticket types and payment methods
-read from a JSON file, with dates that may be given relative to today.
+"""The sandbox's programme: halls, shows, performances, genres, ticket types and
+payment methods read from a JSON file, with dates that may be given relative to today.
 
 A performance's `event_date` is either a date (`"2027-03-14"`) or absent with
 `days_from_today` instead, so the shipped demo venue always lies in the future.
@@ -18,6 +18,8 @@ from ..vdm.models import VENUE_TZ
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
 CENT = Decimal("0.01")
+LOCATION_FIELDS = ("location_address", "location_address1", "location_zip", "location_city",
+                   "location_country", "location_phone")
 
 
 def money(amount: Decimal) -> str:
@@ -74,6 +76,7 @@ class Performance:
     presold: int
     max_per_order: int
     ticket_types: tuple[TicketType, ...]
+    genres: tuple[str, ...] = ()  # its own `event_type` if the catalogue gives one, else its show's
 
     @property
     def starts_at(self) -> datetime:
@@ -92,6 +95,21 @@ class Show:
     image: str | None
     url: str | None
     performances: tuple[Performance, ...] = field(default=())
+    genres: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Location:
+    """A hall. The address fields are what `GET locations` shows; any may be None."""
+
+    id: int
+    name: str
+    capacity: int
+    address: dict[str, str | None] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"location_id": self.id, "location_name": self.name,
+                **{key: self.address.get(key) for key in LOCATION_FIELDS}}
 
 
 @dataclass(frozen=True)
@@ -105,28 +123,60 @@ class PaymentMethod:
 class Catalogue:
     shows: tuple[Show, ...]
     payment_methods: tuple[PaymentMethod, ...]
+    locations: tuple[Location, ...] = ()
+    genres: tuple[str, ...] = ()  # every genre of the venue, in the order `GET eventtypes` lists them
+    _index: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        # Lookups by id in constant time: a large venue has hundreds of performances.
+        self._index.update({("show", s.id): s for s in self.shows})
+        self._index.update({("perf", p.id): (s, p) for s in self.shows for p in s.performances})
+        self._index.update({("location", loc.id): loc for loc in self.locations})
 
     def show(self, event_id: int) -> Show | None:
-        return next((s for s in self.shows if s.id == event_id), None)
+        return self._index.get(("show", event_id))
 
     def performance(self, event_id: int) -> tuple[Show, Performance] | tuple[None, None]:
-        for show in self.shows:
-            for perf in show.performances:
-                if perf.id == event_id:
-                    return show, perf
-        return None, None
+        return self._index.get(("perf", event_id), (None, None))
+
+    def location(self, location_id: int) -> Location | None:
+        return self._index.get(("location", location_id))
+
+    @property
+    def performance_count(self) -> int:
+        return sum(len(s.performances) for s in self.shows)
 
     def payment_method(self, payment_id: int) -> PaymentMethod | None:
         return next((p for p in self.payment_methods if p.id == payment_id), None)
 
 
 def load(path: str | Path | None = None, today: date | None = None) -> Catalogue:
+    today = today or datetime.now(VENUE_TZ).date()
     with open(path or DEMO_CATALOGUE, encoding="utf-8") as fh:
-        return from_dict(json.load(fh, parse_float=Decimal), today or datetime.now(VENUE_TZ).date())
+        return from_dict(json.load(fh, parse_float=Decimal), today)
+
+
+def _genres(value: Any) -> tuple[str, ...]:
+    """A catalogue's `event_type`: a list of genre names (a lone name is accepted too)."""
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else list(value)
+    return tuple(dict.fromkeys(str(name).strip() for name in names if str(name).strip()))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def from_dict(data: dict[str, Any], today: date) -> Catalogue:
-    locations = {loc["location_id"]: loc for loc in data["locations"]}
+    # Address fields are optional: a hall without them is listed with nulls.
+    locations = {
+        int(loc["location_id"]): Location(
+            id=int(loc["location_id"]), name=loc["location_name"], capacity=int(loc.get("capacity", 100)),
+            address={key: _text(loc.get(key)) for key in LOCATION_FIELDS},
+        )
+        for loc in data["locations"]
+    }
     type_sets = {
         name: tuple(
             TicketType(t["discount_id"], t["discount_name"], Decimal(str(t["base_price"])),
@@ -137,14 +187,15 @@ def from_dict(data: dict[str, Any], today: date) -> Catalogue:
     }
     shows = []
     for show in data["events"]:
+        show_genres = _genres(show.get("event_type"))
         performances = []
         for sub in show["sub_events"]:
             if "event_date" in sub:
                 day = date.fromisoformat(sub["event_date"])
             else:
                 day = today + timedelta(days=int(sub["days_from_today"]))
-            location = locations[sub["location_id"]]
-            capacity = int(sub.get("capacity", location.get("capacity", 100)))
+            location = locations[int(sub["location_id"])]
+            capacity = int(sub.get("capacity", location.capacity))
             performances.append(Performance(
                 id=int(sub["event_id"]),
                 main_id=int(show["event_id"]),
@@ -152,12 +203,13 @@ def from_dict(data: dict[str, Any], today: date) -> Catalogue:
                 time=sub["event_time"],
                 end=sub.get("event_end"),
                 status=sub.get("event_status", "pub"),
-                location_id=location["location_id"],
-                location_name=location["location_name"],
+                location_id=location.id,
+                location_name=location.name,
                 capacity=capacity,
                 presold=min(capacity, int(sub.get("presold", 0))),
                 max_per_order=int(sub.get("max_per_order", 10)),
                 ticket_types=type_sets[sub["ticket_types"]],
+                genres=_genres(sub["event_type"]) if "event_type" in sub else show_genres,
             ))
         shows.append(Show(
             id=int(show["event_id"]),
@@ -167,9 +219,15 @@ def from_dict(data: dict[str, Any], today: date) -> Catalogue:
             image=show.get("event_image"),
             url=show.get("event_url"),
             performances=tuple(sorted(performances, key=lambda p: p.starts_at)),
+            genres=show_genres,
         ))
     methods = tuple(
         PaymentMethod(int(m["payment_id"]), m["payment_desc"], Decimal(str(m.get("payment_cost", "0"))))
         for m in data["payment_methods"]
     )
-    return Catalogue(shows=tuple(shows), payment_methods=methods)
+    # The venue's genres: those the catalogue lists (a genre may have no shows), then any
+    # other that a show or performance uses, in order of appearance.
+    used = (g for s in shows for g in s.genres + tuple(g for p in s.performances for g in p.genres))
+    genres = tuple(dict.fromkeys(_genres(data.get("event_types")) + tuple(used)))
+    return Catalogue(shows=tuple(shows), payment_methods=methods, locations=tuple(locations.values()),
+                     genres=genres)
