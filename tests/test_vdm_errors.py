@@ -251,3 +251,107 @@ def test_garbage_is_not_fetched_again(fake_upstream, fake_client):
     with pytest.raises(BadResponse):
         fake_client.events()
     assert fake_upstream.count("GET", "events") == 1
+
+
+# --- halls and genres: undocumented endpoints that may be missing or answer anything -------
+
+OPTIONAL = {
+    "locations": lambda c: c.locations(),
+    "eventtypes": lambda c: c.event_types(),
+    "eventtypes/Toneel": lambda c: c.events_of_type("Toneel"),
+}
+
+
+@pytest.mark.parametrize("path", OPTIONAL)
+@pytest.mark.parametrize("body", [{"message": "Not found"}, b"", b"<html>Not Found</html>"])
+def test_missing_halls_and_genres_are_not_found(fake_upstream, fake_client, path, body):
+    fake_upstream.answer("GET", path, status=404, body=body)
+    with pytest.raises(NotFound):
+        OPTIONAL[path](fake_client)
+    assert fake_upstream.count("GET", path) == 1  # a 404 is not retried
+
+
+@pytest.mark.parametrize("path", OPTIONAL)
+@pytest.mark.parametrize("body", [
+    {"message": "Unknown endpoint"},  # an error object with 200
+    b"<html>not json</html>",
+    b"",
+    {"locations": []},
+    "Toneel",
+    42,
+])
+def test_halls_and_genres_as_garbage_are_bad_responses(fake_upstream, fake_client, path, body):
+    fake_upstream.answer("GET", path, body=body)
+    with pytest.raises(BadResponse) as caught:
+        OPTIONAL[path](fake_client)
+    assert isinstance(caught.value, VdmError)
+
+
+def test_junk_hall_items_are_skipped(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "locations", body=[
+        1, "Grote Zaal", None, [], {"location_name": "no id"}, {"location_id": None, "location_name": "null id"},
+        {"message": "error inside the list"},
+        {"location_id": "7", "location_name": " Kleine Zaal ", "location_address": "Kade 1", "location_zip": 1234,
+         "location_city": None, "location_phone": {"x": 1}, "unknown": True},
+    ])
+    [hall] = fake_client.locations()
+    assert (hall.id, hall.name, hall.address, hall.zip, hall.city, hall.phone) == (7, "Kleine Zaal", "Kade 1", "1234", "", "")
+    assert hall.address_lines == ["Kade 1", "1234"]
+
+
+def test_junk_genre_items_are_skipped(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "eventtypes", body=[
+        {"eventtype_name": "Toneel"}, "Dans", None, {"name": "Opera"}, {"eventtype_name": None},
+        {"eventtype_name": ""}, {"eventtype_name": "   "}, {"eventtype_name": ["Jeugd"]},
+        {"eventtype_name": " Cabaret "}, {"eventtype_name": "Toneel"},
+    ])
+    assert fake_client.event_types() == ["Toneel", "Cabaret"]
+
+
+def test_junk_event_items_of_a_genre_are_skipped(fake_upstream, fake_client):
+    fake_upstream.answer("GET", "eventtypes/Toneel", body=[
+        {"message": "oops"}, 3, {"event_name": "no id"},
+        {"event_id": 1, "event_type": ["Toneel"], "sub_events": [GOOD_SUB]},
+    ])
+    [event] = fake_client.events_of_type("Toneel")
+    assert event.id == 1 and event.genres == ("Toneel",)
+
+
+def test_an_unusable_event_of_a_genre_is_a_bad_response(fake_upstream, fake_client):
+    # Junk without an id is skipped; an event with an id but broken performances is not.
+    fake_upstream.answer("GET", "eventtypes/Toneel", body=[{"event_id": 1, "sub_events": [{**GOOD_SUB, "event_date": "x"}]}])
+    with pytest.raises(BadResponse):
+        fake_client.events_of_type("Toneel")
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("Jazz & Blues", "/v1/demo/eventtypes/Jazz%20%26%20Blues"),
+    ("Muziek/Theater", "/v1/demo/eventtypes/Muziek%2FTheater"),
+    ("Één?#", "/v1/demo/eventtypes/%C3%89%C3%A9n%3F%23"),
+])
+def test_genre_names_are_quoted_in_the_path(fake_upstream, fake_client, name, raw):
+    # WSGI gives the decoded path as latin-1 characters of the UTF-8 bytes.
+    fake_upstream.answer("GET", f"eventtypes/{name}".encode().decode("latin-1"), body=[])
+    assert fake_client.events_of_type(name) == []
+    assert fake_upstream.raw_paths[-1] == raw
+
+
+@pytest.mark.parametrize("main, sub, genres", [
+    (["Toneel"], None, ("Toneel",)),
+    (None, None, ()),
+    ("Toneel", None, ()),  # not a list
+    ({"Toneel": 1}, None, ()),
+    ([1, None, "", "  ", "Dans", "Dans", ["x"]], None, ("Dans",)),
+    (["Toneel"], ["Toneel", "Jeugd"], ("Toneel", "Jeugd")),  # the show's and its performances'
+    ([], ["Jeugd"], ("Jeugd",)),
+])
+def test_genres_on_events_are_read_leniently(fake_upstream, fake_client, main, sub, genres):
+    event = {"event_id": 1, "sub_events": [{**GOOD_SUB, "event_id": 2}, {**GOOD_SUB, "event_id": 3}]}
+    if main is not None:
+        event["event_type"] = main
+    if sub is not None:
+        event["sub_events"][1]["event_type"] = sub
+    fake_upstream.answer("GET", "events", body=[event])
+    [parsed] = fake_client.events()
+    assert parsed.genres == genres
+    assert parsed.performance(2).genres == ()
