@@ -3,6 +3,10 @@ payment methods read from a JSON file, with dates that may be given relative to 
 
 A performance's `event_date` is either a date (`"2027-03-14"`) or absent with
 `days_from_today` instead, so the shipped demo venue always lies in the future.
+
+`SANDBOX_CATALOGUE=large` (or `large:<number of shows>`) is not a file: it is the
+generated venue of `large_venue`, built as the same kind of data and read by the same
+`from_dict`.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ..vdm.models import VENUE_TZ
+from . import large_venue
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
+LARGE = "large"
 CENT = Decimal("0.01")
 LOCATION_FIELDS = ("location_address", "location_address1", "location_zip", "location_city",
                    "location_country", "location_phone")
@@ -151,7 +157,10 @@ class Catalogue:
 
 
 def load(path: str | Path | None = None, today: date | None = None) -> Catalogue:
+    """The demo venue, a catalogue file, or (`large`, `large:<shows>`) the generated large venue."""
     today = today or datetime.now(VENUE_TZ).date()
+    if isinstance(path, str) and (path.strip() == LARGE or path.strip().startswith(LARGE + ":")):
+        return from_dict(large_venue.generate(large_venue.parse_setting(path)), today)
     with open(path or DEMO_CATALOGUE, encoding="utf-8") as fh:
         return from_dict(json.load(fh, parse_float=Decimal), today)
 
