@@ -7,19 +7,22 @@ import os
 from pathlib import Path
 
 from flask import Flask, session
-from flask_wtf import CSRFProtect
 
+from .box_office import BoxOffice
 from .config import Environment, shop_settings
+from .extensions import cache, csrf
 from .ledger import open_ledger
+from .programme import map_url
 from .sanitise import clean_html, safe_image
-from .upstream import Upstream, cache
+from .vdm import VdmClient
 
 ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
 
 
-def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
-    """Build the shop. `config` overrides what the environment says (tests use it)."""
+def create_app(config: dict | None = None, instance_path: str | None = None, *,
+               vdm_client: VdmClient | None = None) -> Flask:
+    """Build the shop. `config` overrides what the environment says (tests use it), and
+    `vdm_client` replaces the client the shop would make (tests give it a fake)."""
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -49,7 +52,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
     cache.init_app(app)
-    Upstream(app)
+    BoxOffice(app, vdm_client)
     if not app.config["VDM_API_URL"]:
         from .sandbox import init_sandbox
 
@@ -70,7 +73,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.register_blueprint(orders.bp)
     errors.init_app(app)
 
-    app.jinja_env.filters.update(safe_image=safe_image, clean_html=clean_html)
+    app.jinja_env.filters.update(safe_image=safe_image, clean_html=clean_html, map_url=map_url)
 
     @app.context_processor
     def cart_count():

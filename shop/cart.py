@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .forms import RemoveSeatForm
-from .upstream import vdm
+from .box_office import box_office
 from .vdm import Cart, CartNotFound, NotFound, Rejected, Seat, TicketType
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -45,7 +45,7 @@ def load() -> Cart | None:
     if not cart_id:
         return None
     try:
-        cart = vdm().cart(cart_id)
+        cart = box_office().cart(cart_id)
     except CartNotFound:
         expired()
         return None
@@ -62,7 +62,7 @@ class AddFailed(Exception):
 
 
 def new_cart() -> str:
-    cart_id = vdm().create_cart()
+    cart_id = box_office().create_cart()
     session["cart_id"], session["cart_count"] = cart_id, 0
     return cart_id
 
@@ -78,7 +78,7 @@ def add(performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
     for ticket_type, quantity in chosen:
         for attempt in (1, 2):
             try:
-                cart = vdm().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
+                cart = box_office().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
                 break
             except CartNotFound as error:
                 if added or attempt == 2:  # it vanished between our own calls: say so, keep what is known
@@ -148,7 +148,7 @@ def remove():
     cart_id = session.get("cart_id")
     if form.validate_on_submit() and cart_id:
         try:
-            remember(vdm().remove_seat(cart_id, form.seat_id.data))
+            remember(box_office().remove_seat(cart_id, form.seat_id.data))
             flash(_("The ticket was removed from your cart."), "success")
         except CartNotFound:
             expired()

@@ -1,4 +1,8 @@
-"""The programme, a show with its performances, and choosing tickets for a performance."""
+"""The programme, a show with its performances, and choosing tickets for a performance.
+
+Every page here reads the catalogue snapshot (shop/snapshot.py) and never waits on VdM
+for it; only adding tickets to the cart asks VdM, as it must.
+"""
 
 from __future__ import annotations
 
@@ -7,53 +11,74 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from . import cart, programme, upstream
+from . import cart, listing, programme
+from .box_office import box_office
+from .extensions import cache
 from .forms import FIELD_PREFIX, tickets_form
 from .sanitise import safe_image
 from .security import limiter
-from .upstream import cache
+from .snapshot import Snapshot
+from .vdm import UpstreamUnavailable
 
 bp = Blueprint("catalogue", __name__)
 
+ID = "int(max=9007199254740991)"  # ids beyond 2**53 are not ids
 
-def fragment(name: str, render) -> Markup:
+
+def fragment(snapshot: Snapshot, name: str, render) -> Markup:
     """A part of a page that is the same for every visitor in one language, rendered once per
-    half cache period (so a change at VdM shows within 1.5 × SHOP_CACHE_SECONDS)."""
-    key = f"fragment:{name}:{get_locale()}"
+    snapshot: a new snapshot has a new version, so a change at VdM shows with the next one."""
+    key = f"fragment:{snapshot.version}:{name}:{get_locale()}"
     html = cache.get(key)
     if html is None:
         html = render()
-        cache.set(key, html, timeout=max(1, current_app.config["SHOP_CACHE_SECONDS"] // 2))
+        cache.set(key, html, timeout=max(60, 2 * int(current_app.config["SHOP_CATALOGUE_REFRESH"])))
     return Markup(html)
+
+
+def hall(snapshot: Snapshot, performance):
+    """The performance's hall with its address, when VdM's locations give one."""
+    found = snapshot.locations.get(performance.location_id) if performance.location_id is not None else None
+    return found if found is not None and found.address_lines else None
 
 
 @bp.get("/", endpoint="programme")
 def programme_page():
-    listing = fragment("programme", lambda: render_template("_programme_list.html", cards=programme.programme()))
-    return render_template("programme.html", listing=listing)
+    snapshot = box_office().snapshot()
+    view = listing.programme_view(programme.cards(snapshot.events, snapshot.prices), request.args,
+                                  halls=snapshot.hall_names, genres=snapshot.genres)
+    return render_template("programme.html", view=view, prices_loading=not snapshot.complete)
 
 
-@bp.get("/shows/<int(max=9007199254740991):event_id>")  # ids beyond 2**53 are not ids
+@bp.get(f"/shows/<{ID}:event_id>")
 def show(event_id: int):
-    event = upstream.event(event_id)
-    if event.id != event_id:  # a performance's id: that is the ticket page
+    snapshot = box_office().snapshot()
+    if snapshot.is_performance(event_id):  # a performance's id: that is the ticket page
         return redirect(url_for("catalogue.performance", performance_id=event_id), 301)
-    body = fragment(f"show:{event_id}", lambda: render_template(
-        "_show_body.html", event=event, performances=programme.visible(event.performances), state=programme.state,
-        image=safe_image(event.image)))
+    event = snapshot.event(event_id)
+    if event is None:
+        abort(404)
+    performances = programme.visible(event.performances)
+    halls = list({p.location_id: hall(snapshot, p) for p in performances if hall(snapshot, p)}.values())
+    body = fragment(snapshot, f"show:{event_id}", lambda: render_template(
+        "_show_body.html", event=event, performances=performances, state=programme.state,
+        image=safe_image(event.image), halls=halls))
     return render_template("show.html", event=event, body=body)
 
 
-@bp.route("/performances/<int(max=9007199254740991):performance_id>", methods=["GET", "POST"])
+@bp.route(f"/performances/<{ID}:performance_id>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SHOP_RATE_LIMIT_CART"], methods=["POST"])
 def performance(performance_id: int):
-    event = upstream.event(performance_id)
-    perf = event.performance(performance_id)
-    if perf is None or perf.status not in programme.VISIBLE_STATUSES:
+    snapshot = box_office().snapshot()
+    found = snapshot.performance(performance_id)
+    if found is None or found[1].status not in programme.VISIBLE_STATUSES:
         abort(404)
+    event, perf = found
     state = programme.state(perf)
-    ticket_types = upstream.ticket_types(perf.id) if state == programme.ON_SALE else []
-    form = tickets_form(ticket_types, perf.free)
+    ticket_types = box_office().ticket_types(snapshot, perf.id) if state == programme.ON_SALE else ()
+    if ticket_types is None:  # VdM did not give this performance's prices: nothing to choose from now
+        raise UpstreamUnavailable("the ticket types of this performance are not known")
+    form = tickets_form(list(ticket_types), perf.free)
     status = 200
     if request.method == "POST":
         if state != programme.ON_SALE:
@@ -73,4 +98,4 @@ def performance(performance_id: int):
                 return redirect(url_for("cart.show"), 303)
         status = 422
     return render_template("performance.html", event=event, performance=perf, state=state, form=form,
-                           image=safe_image(event.image)), status
+                           image=safe_image(event.image), hall=hall(snapshot, perf)), status

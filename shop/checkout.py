@@ -18,12 +18,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import cart as cart_module
-from . import upstream
+from .box_office import box_office
 from .forms import checkout_form
 from .i18n import money
 from .ledger import CREATED, CREATING, UNCERTAIN, Entry, Ledger
 from .security import limiter
-from .upstream import vdm
 from .vdm import (
     Cart,
     CartNotFound,
@@ -52,7 +51,7 @@ def cart_version(cart: Cart) -> str:
 
 
 def offered_methods() -> list[PaymentMethod]:
-    methods = upstream.payment_methods()
+    methods = list(box_office().payment_methods())
     wanted = current_app.config["SHOP_PAYMENT_METHODS"]
     if not wanted:
         return methods
@@ -125,7 +124,7 @@ def place_order(cart: Cart, form):
     customer = Customer(**form.contact(), avg_optin=bool(form.avg_optin.data),
                         avg_mailinglist=bool(form.avg_mailinglist.data))
     try:
-        created = vdm().create_order(cart.id, int(form.payment_id.data), return_url(), customer)
+        created = box_office().create_order(cart.id, int(form.payment_id.data), return_url(), customer)
     except CartNotFound:
         ledger().release(cart.id)
         cart_module.expired()

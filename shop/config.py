@@ -133,11 +133,26 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         # Shared state for several processes and hosts: cache, status throttle, rate limits, ledger.
         "SHOP_REDIS_URL": _redis_url(env, "SHOP_REDIS_URL"),
     }
+    settings.update(catalogue_settings(env))
     settings.update(venue_settings(env, sandbox=not api_url))
     settings.update(checkout_settings(env, instance_path))
     if not api_url:
         settings.update(sandbox_settings(env, instance_path))
     return settings
+
+
+def catalogue_settings(env: Mapping[str, str]) -> dict:
+    # VdM asks integrators to cache the event list for at least a few minutes.
+    refresh = _float(env, "SHOP_CATALOGUE_REFRESH", 180, minimum=10)
+    max_age = _float(env, "SHOP_CATALOGUE_MAX_AGE", max(900, 3 * refresh), minimum=refresh)
+    concurrency = int(_float(env, "SHOP_CATALOGUE_CONCURRENCY", 6, minimum=1))
+    if concurrency > 32:
+        raise ConfigError(f"SHOP_CATALOGUE_CONCURRENCY must be at most 32 (be kind to VdM), got {concurrency}")
+    return {
+        "SHOP_CATALOGUE_REFRESH": refresh,
+        "SHOP_CATALOGUE_MAX_AGE": max_age,
+        "SHOP_CATALOGUE_CONCURRENCY": concurrency,
+    }
 
 
 CUSTOMER_FIELDS = ("phone", "address", "city", "zip")
@@ -191,7 +206,6 @@ def venue_settings(env: Mapping[str, str], sandbox: bool) -> dict:
         raise ConfigError(f"VENUE_ACCENT_COLOUR must be a colour like #8b1e3f, got {accent!r}")
     return {
         "SHOP_DEFAULT_LANGUAGE": language,
-        "SHOP_CACHE_SECONDS": _float(env, "SHOP_CACHE_SECONDS", 30, minimum=1),
         "VENUE_NAME": env.get("VENUE_NAME", "").strip() or ("Theater De Lindeboom (demo)" if sandbox else "Tickets"),
         "VENUE_LOGO_URL": _url(env, "VENUE_LOGO_URL", relative=True),
         "VENUE_ACCENT_COLOUR": accent.lower(),

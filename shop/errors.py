@@ -8,9 +8,12 @@ from flask import Flask, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from .box_office import CatalogueLoading
 from .vdm import NotFound, VdmError
 
 log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 10  # never faster than every 10 s, like the order page's refresh
 
 # status: (title, message, the way onward). One template shows them all.
 PAGES = {
@@ -21,6 +24,9 @@ PAGES = {
     "box_office": (503, _l("The box office cannot be reached"),
                    _l("The box office cannot be reached right now. Please try again in a minute. "
                       "Your cart is kept."), "again"),
+    "loading": (503, _l("The programme is being loaded"),
+                _l("The programme is being fetched from the box office. This page tries again by itself in a "
+                   "few seconds."), "again"),
     "busy": (429, _l("One moment, please"),
              _l("We received a lot of requests from your address in a short time. Please wait a minute "
                 "and try again; your cart is kept."), "cart"),
@@ -41,13 +47,20 @@ def error_page(name: str):
         "cart": (url_for("cart.show"), _l("Your cart")),
         "again": (request.path, _l("Try again")),
     }[onward]
-    return render_template("error.html", title=title, message=message, link=link), status
+    response = render_template("error.html", title=title, message=message, link=link,
+                               refresh=RETRY_SECONDS if name == "loading" else None)
+    headers = {"Retry-After": str(RETRY_SECONDS)} if status == 503 else {}
+    return response, status, headers
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def upstream_not_found(error):
         return error_page("not_found")
+
+    @app.errorhandler(CatalogueLoading)
+    def catalogue_loading(error):
+        return error_page("loading")
 
     @app.errorhandler(VdmError)
     def upstream_error(error):

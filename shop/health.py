@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
-from .upstream import cache, vdm
-from .vdm import VdmError
+from .box_office import box_office
 
 bp = Blueprint("health", __name__)
-READY_SECONDS = 10
 
 
 @bp.get("/healthz")
@@ -19,16 +17,17 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready: VdM can be reached. The answer is cached briefly, so probes do not load VdM."""
-    state = cache.get("readyz")
-    if state is None:
-        try:
-            vdm().payment_methods()
-            state = {"status": "ready"}
-        except VdmError as error:
-            state = {"status": "unavailable", "reason": type(error).__name__}
-        cache.set("readyz", state, timeout=READY_SECONDS)
-    return jsonify(state), 200 if state["status"] == "ready" else 503
+    """Ready: there is a catalogue snapshot, and it is not older than SHOP_CATALOGUE_MAX_AGE
+    (an old one means VdM has not answered the refresher for that long). Never asks VdM itself."""
+    snapshot = box_office().catalogue.current()
+    max_age = current_app.config["SHOP_CATALOGUE_MAX_AGE"]
+    if snapshot is None:
+        return jsonify(status="unavailable", reason="catalogue not loaded yet"), 503
+    age = round(snapshot.age(), 1)
+    state = {"catalogue_age_seconds": age, "catalogue_complete": snapshot.complete, "shows": len(snapshot.events)}
+    if age > max_age:
+        return jsonify(status="unavailable", reason=f"catalogue older than {max_age:g} s", **state), 503
+    return jsonify(status="ready", **state)
 
 
 def init_app(app) -> None:

@@ -66,8 +66,9 @@ def _value(args: Any, name: str) -> str | None:
 
 
 def _clean(text: str) -> str:
-    """No control, format or surrogate characters, whitespace collapsed: safe to echo anywhere."""
-    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
+    """No control, format or surrogate characters, nor the stand-in for bytes that were not
+    UTF-8 (U+FFFD), whitespace collapsed: safe to echo anywhere."""
+    text = "".join(" " if c == "\ufffd" or unicodedata.category(c).startswith("C") else c for c in text)
     return " ".join(text.split())
 
 

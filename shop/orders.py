@@ -10,11 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 from . import cart as cart_module
-from . import upstream
+from .box_office import box_office
 from .errors import error_page
 from .forms import ID
 from .sanitise import safe_link
-from .upstream import vdm
 from .vdm import NotFound, VdmError
 
 bp = Blueprint("orders", __name__, url_prefix="/order")
@@ -53,7 +52,7 @@ def order(order_key: str):
     automatic = request.args.get("auto") != "0"  # the buyer may turn the refreshing off (WCAG 2.2.1)
     http_status = 200
     try:
-        status = upstream.order_status(order_key)
+        status = box_office().order_status(order_key)
     except NotFound:
         abort(404)
     except VdmError:
@@ -81,11 +80,11 @@ def _usable_cart(entry) -> bool:
         return False
     def usable() -> bool:
         try:
-            return not vdm().cart(entry.cart_id).is_empty
+            return not box_office().cart(entry.cart_id).is_empty
         except VdmError:
             return False
 
-    return upstream.cached(f"cart-usable:{entry.cart_id}", usable)
+    return box_office().remembered(f"cart-usable:{entry.cart_id}", usable, 30)
 
 
 @bp.post("/<order_key>/restore-cart")
@@ -95,8 +94,8 @@ def restore_cart(order_key: str):
     if entry is None or not form.validate_on_submit() or session.get("cart_id"):
         abort(404)
     try:
-        status = upstream.order_status(order_key)
-        cart = vdm().cart(entry.cart_id)
+        status = box_office().order_status(order_key)
+        cart = box_office().cart(entry.cart_id)
     except VdmError:
         abort(404)
     if status is None or status.status != "cancelled" or cart.is_empty:

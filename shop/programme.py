@@ -1,14 +1,18 @@
 """What the buyer sees of a show and its performances: which are visible, which can be
-bought, what it costs at least. Kept out of views and templates so both stay simple."""
+bought, what it costs at least. Kept out of views and templates so both stay simple.
+
+Everything here works on data already in hand (the catalogue snapshot): nothing asks VdM.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Iterable, Mapping
+from urllib.parse import urlencode
 
-from . import upstream
-from .vdm import Event, Performance, UpstreamUnavailable, VdmError
+from .vdm import Event, Location, Performance
 from .vdm.models import now
 
 # Published performances are sold; `nosal` ones are shown as "not on sale yet".
@@ -17,39 +21,38 @@ VISIBLE_STATUSES = ("pub", "nosal")
 ON_SALE, SOLD_OUT, NOT_ON_SALE, PAST = "on_sale", "sold_out", "not_on_sale", "past"
 
 
-def state(performance: Performance) -> str:
-    if performance.is_past():
+def state(performance: Performance, at: datetime | None = None) -> str:
+    if performance.is_past(at):
         return PAST
-    if performance.on_sale():
+    if performance.on_sale(at):
         return ON_SALE
     if performance.status == "pub":
         return SOLD_OUT
     return NOT_ON_SALE
 
 
-def visible(performances, at: datetime | None = None) -> list[Performance]:
+def visible(performances: Iterable[Performance], at: datetime | None = None) -> tuple[Performance, ...]:
     moment = at or now()
-    return [p for p in performances if p.status in VISIBLE_STATUSES and not p.is_past(moment)]
+    return tuple(p for p in performances if p.status in VISIBLE_STATUSES and not p.is_past(moment))
 
 
-def lowest_price(performances) -> Decimal | None:
-    prices = []
-    for performance in performances:
-        try:
-            prices.extend(t.price for t in upstream.ticket_types(performance.id))
-        except UpstreamUnavailable:
-            break  # VdM is slow or away: do not wait once per performance
-        except VdmError:
-            continue  # one performance without prices must not hide the whole show
-    return min(prices, default=None)
+def map_url(hall: Location | None) -> str | None:
+    """A plain link to the hall on OpenStreetMap (no embedded map, no script), when VdM gives
+    enough of an address to find it."""
+    if hall is None or not (hall.address and (hall.city or hall.zip)):
+        return None
+    query = ", ".join(part for part in (hall.address, hall.zip, hall.city, hall.country) if part)
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": query})
 
 
 @dataclass(frozen=True)
 class ShowCard:
+    """A show as the programme lists it: its visible performances (soonest first, never
+    empty) and the lowest price of each performance, where known."""
+
     event: Event
-    performances: list[Performance]
-    state: str
-    from_price: Decimal | None
+    performances: tuple[Performance, ...]
+    prices: Mapping[int, Decimal] = field(default_factory=dict, compare=False)
 
     @property
     def first(self) -> Performance:
@@ -60,20 +63,31 @@ class ShowCard:
         return self.performances[-1]
 
     @property
+    def state(self) -> str:
+        states = {state(p) for p in self.performances}
+        return ON_SALE if ON_SALE in states else SOLD_OUT if SOLD_OUT in states else NOT_ON_SALE
+
+    @property
+    def from_price(self) -> Decimal | None:
+        """The lowest price of the performances on sale; None while prices are unknown."""
+        prices = [self.prices[p.id] for p in self.performances if state(p) == ON_SALE and p.id in self.prices]
+        return min(prices, default=None)
+
+    @property
     def halls(self) -> list[str]:
         return list(dict.fromkeys(p.location_name for p in self.performances if p.location_name))
 
-
-def show_card(event: Event) -> ShowCard | None:
-    performances = visible(event.performances)
-    if not performances:
-        return None
-    states = {state(p) for p in performances}
-    overall = ON_SALE if ON_SALE in states else SOLD_OUT if SOLD_OUT in states else NOT_ON_SALE
-    on_sale = [p for p in performances if state(p) == ON_SALE]
-    return ShowCard(event, performances, overall, lowest_price(on_sale))
+    @property
+    def location_ids(self) -> set[int]:
+        return {p.location_id for p in self.performances if p.location_id is not None}
 
 
-def programme() -> list[ShowCard]:
-    cards = [card for card in map(show_card, upstream.upcoming_events()) if card]
-    return sorted(cards, key=lambda card: card.first.starts_at)
+def show_card(event: Event, prices: Mapping[int, Decimal], at: datetime | None = None) -> ShowCard | None:
+    performances = visible(event.performances, at)
+    return ShowCard(event, performances, prices) if performances else None
+
+
+def cards(events: Iterable[Event], prices: Mapping[int, Decimal], at: datetime | None = None) -> list[ShowCard]:
+    """The programme: every show with a visible performance, soonest first."""
+    found = [card for card in (show_card(e, prices, at) for e in events) if card]
+    return sorted(found, key=lambda card: (card.first.starts_at, card.event.id))

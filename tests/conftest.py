@@ -74,13 +74,19 @@ def vdm(sandbox) -> VdmClient:
 
 @pytest.fixture
 def make_app(tmp_path):
-    def make(sandbox_url: str | None = None, **config):
+    apps = []
+
+    def make(sandbox_url: str | None = None, vdm_client: VdmClient | None = None, **config):
         settings = {"SHOP_SECRET_KEY": SECRET, "TESTING": True, **config}
         if sandbox_url:
             settings["VDM_API_URL"] = sandbox_url + "/v1"
-        return create_app(settings, instance_path=str(tmp_path / "shop-instance"))
+        app = create_app(settings, instance_path=str(tmp_path / "shop-instance"), vdm_client=vdm_client)
+        apps.append(app)
+        return app
 
-    return make
+    yield make
+    for app in apps:  # each shop has a catalogue refresher thread: stop it with the test
+        app.extensions["box_office"].catalogue.stop()
 
 
 @pytest.fixture
@@ -176,6 +182,18 @@ def submit(web, url: str, data: dict, page: str | None = None, **kwargs):
     """POST a form the way a browser does: with the CSRF token of the page it is on."""
     html = web.get(page or url, **kwargs).get_data(as_text=True)
     return web.post(url, data={"csrf_token": csrf_token(html), **data}, **kwargs)
+
+
+def catalogue_ready(app, seconds: float = 10):
+    """Wait until the shop has its first complete catalogue snapshot (prices included)."""
+    import time
+
+    catalogue = app.extensions["box_office"].catalogue
+    deadline = time.monotonic() + seconds
+    while (catalogue.current() is None or not catalogue.current().complete) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert catalogue.current() is not None and catalogue.current().complete, "no catalogue snapshot in time"
+    return catalogue.current()
 
 
 def text(response) -> str:

@@ -34,7 +34,7 @@ def test_default_mode_serves_the_built_in_sandbox(tmp_path):
     page = app.test_client().get("/")
     assert page.status_code == 200 and "De Storm" in page.get_data(as_text=True)
     # The client went over HTTP to a sandbox on a loopback port, not through a shortcut.
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     assert client.root.startswith("http://127.0.0.1:") and client.root.endswith("/v1/demo/")
     # Its pages and images are on the shop's own address.
     assert app.test_client().get("/sandbox/static/images/storm.svg").status_code == 200

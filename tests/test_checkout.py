@@ -206,7 +206,7 @@ def test_cart_changed_meanwhile_asks_again(web, sandbox):
 
 def test_connection_failure_keeps_the_form_and_can_be_retried(app, web, sandbox, monkeypatch):
     fill_cart(web)
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     real = client.create_order
     monkeypatch.setattr(client, "create_order", lambda *a, **k: (_ for _ in ()).throw(ConnectFailed("refused")))
     answer = check_out(web, city="Utrecht")
@@ -221,7 +221,7 @@ def test_connection_failure_keeps_the_form_and_can_be_retried(app, web, sandbox,
                                    BadResponse("garbled")])
 def test_uncertain_outcome_is_never_a_silent_duplicate(app, web, sandbox, monkeypatch, error):
     fill_cart(web)
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     real, calls = client.create_order, []
 
     def failing(*args, **kwargs):
@@ -265,7 +265,7 @@ def test_real_time_out_then_confirmed_retry_makes_no_second_order(sandbox, make_
 
 def test_refused_order_says_why(app, web, sandbox, monkeypatch):
     fill_cart(web)
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     monkeypatch.setattr(client, "create_order",
                         lambda *a, **k: (_ for _ in ()).throw(Rejected("Payment method unavailable")))
     answer = check_out(web)
@@ -277,7 +277,7 @@ def test_only_https_payment_urls_are_followed(make_app, sandbox, monkeypatch, ur
     app = make_app(sandbox.url)
     web = app.test_client()
     fill_cart(web)
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     monkeypatch.setattr(client, "create_order", lambda *a, **k: OrderCreated("AAAAA-BBBBB", url))
     app.config["VDM_API_URL"] = "https://api.voordemensen.nl/v1"  # as if this were the real VdM
     answer = check_out(web)
@@ -339,7 +339,7 @@ def test_pending_follows_the_status_to_paid(live_shop):
     assert refresh and int(refresh.group(1)) == 10 and refresh.group(2).endswith("?check=1")
     time.sleep(1.1)  # the sandbox's pending delay passes, but the shop's 10 s status cache has not
     assert "being processed" in browser.get(shop.url + refresh.group(2), timeout=10).text
-    from shop.upstream import cache
+    from shop.extensions import cache
 
     with shop.app.app_context():
         cache.clear()  # as if the 10 seconds had passed
@@ -400,7 +400,7 @@ def test_status_is_asked_at_most_once_per_10_seconds(app, web, sandbox, monkeypa
     fill_cart(web)
     key = check_out(web).headers["Location"].rsplit("/", 1)[1]
     calls = []
-    app.extensions["upstream"].client().on_call = lambda method, path, s: calls.append(path)
+    app.extensions["box_office"].client().on_call = lambda method, path, s: calls.append(path)
     others = [app.test_client() for _ in range(3)]
     for _ in range(20):
         for browser in [web, *others]:
@@ -432,7 +432,7 @@ def test_unknown_order_is_404(web):
 
 
 def test_unknown_status_value_is_a_neutral_page(app, web, monkeypatch):
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     monkeypatch.setattr(client, "order_status", lambda key: OrderStatus(key, "refunded", 1, None, None, ()))
     answer = web.get("/order/SOME-KEY", headers=EN)
     assert answer.status_code == 200 and "We are checking your order" in text(answer)
@@ -440,7 +440,7 @@ def test_unknown_status_value_is_a_neutral_page(app, web, monkeypatch):
 
 
 def test_status_upstream_failure_keeps_checking(app, web, monkeypatch):
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     monkeypatch.setattr(client, "order_status", lambda key: (_ for _ in ()).throw(UpstreamTimeout("slow")))
     answer = web.get("/order/SOME-KEY", headers=EN)
     assert answer.status_code == 503 and "We are checking your order" in text(answer)
@@ -450,7 +450,7 @@ def test_status_upstream_failure_keeps_checking(app, web, monkeypatch):
 def test_cancelled_order_with_a_usable_cart_can_go_back_to_it(app, web, sandbox, monkeypatch):
     fill_cart(web)
     key = check_out(web).headers["Location"].rsplit("/", 1)[1]
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     entry = app.extensions["ledger"].by_order(key)
     from shop.vdm import Seat
     from shop.vdm.models import now

@@ -7,7 +7,8 @@ import sqlite3
 import time
 
 import pytest
-from conftest import checkout_fields, csrf_token, text
+from conftest import catalogue_ready, checkout_fields, csrf_token, text
+from fakes import FakeVdm, venue
 
 STANDARD = "2ePdA8q3BN"
 EN = {"Accept-Language": "en"}
@@ -71,13 +72,42 @@ def test_box_office_down_during_checkout_keeps_the_details(shop, sandbox):
     assert 'value="ann@example.org"' in html and 'value="Utrecht"' in html and 'value="Smit"' in html
 
 
-def test_hanging_box_office_is_a_bounded_wait(shop, sandbox):
+def test_a_box_office_hanging_from_the_start_is_a_bounded_wait(shop, sandbox):
     misbehave(sandbox, lambda method, path: True, hang(3))
     for url in ("/", "/shows/100", "/performances/101"):
         started = time.monotonic()
         answer = shop.get(url, headers=EN)
-        assert time.monotonic() - started < 2.5  # one read time-out (1 s), no retries after it
-        assert answer.status_code == 503 and "box office cannot be reached" in text(answer)
+        assert time.monotonic() - started < 2.5  # one read time-out (1 s) at most
+        # Still waiting for the first answer ("being loaded"), or it just failed ("cannot be reached").
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+        assert "being loaded" in text(answer) or "box office cannot be reached" in text(answer)
+
+
+def test_before_the_first_catalogue_the_page_says_it_is_loading_and_tries_again(make_app):
+    vdm = FakeVdm(venue(shows=3))
+    release = vdm.hang("upcoming_events")
+    web = make_app(vdm_client=vdm, VDM_READ_TIMEOUT="0.5").test_client()
+    answer = web.get("/", headers=EN)
+    assert answer.status_code == 503 and "being loaded" in text(answer)
+    assert answer.headers["Retry-After"] == "10" and '<meta http-equiv="refresh" content="10">' in text(answer)
+    release.set()
+    catalogue_ready(web.application)
+    assert web.get("/", headers=EN).status_code == 200
+
+
+def test_once_loaded_the_catalogue_stays_while_the_box_office_hangs(make_app, sandbox):
+    app = make_app(sandbox.url, VDM_READ_TIMEOUT="1", VDM_CONNECT_TIMEOUT="1")
+    catalogue_ready(app)
+    shop = app.test_client()
+    ready_to_order(shop)
+    misbehave(sandbox, lambda method, path: True, hang(3))
+    for url in ("/", "/shows/100", "/performances/101"):
+        answer = shop.get(url, headers=EN)
+        assert answer.status_code == 200 and "De Storm" in text(answer)
+    started = time.monotonic()
+    answer = shop.get("/cart/", headers=EN)  # the cart is always VdM's own answer
+    assert time.monotonic() - started < 2.5
+    assert answer.status_code == 503 and "box office cannot be reached" in text(answer)
 
 
 def test_hanging_order_creation_is_uncertain_not_duplicated(shop, sandbox):

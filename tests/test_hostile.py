@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import hostile
 
 # Every path the shop may ask VdM for. An id that smuggled `/`, `?`, `#` or `..` in would not match.
-VDM_PATHS = re.compile(r"^/v1/demo/(events(/upcoming|/\d{1,16})?|tickettypes/\d{1,16}|paymentmethods|cart/?"
+VDM_PATHS = re.compile(r"^/v1/demo/(events(/upcoming|/\d{1,16})?|tickettypes/\d{1,16}|paymentmethods|locations|eventtypes|cart/?"
                        r"|cart/[A-Za-z0-9]{1,64}(/[A-Za-z0-9_-]{1,64})?|order/create|order/[A-Za-z0-9_-]{1,64})$")
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

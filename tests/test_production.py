@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import requests
+from conftest import catalogue_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,16 +26,29 @@ def test_healthz_never_asks_vdm(make_app):
     assert answer.status_code == 200 and answer.json == {"status": "ok"}
 
 
-def test_readyz_follows_vdm_and_is_cached(app, web, sandbox):
-    calls = []
-    app.extensions["upstream"].client().on_call = lambda method, path, seconds: calls.append(path)
-    assert web.get("/readyz").status_code == 200 and web.get("/readyz").json == {"status": "ready"}
-    assert len(calls) == 1  # the second probe was answered from the cache
-    sandbox.stop()
-    from shop.upstream import cache
+def test_readyz_reports_the_catalogue_age_and_a_stale_catalogue_is_unready(app, web, sandbox):
+    from dataclasses import replace
 
-    with app.app_context():
-        cache.delete("readyz")  # as if the 10 seconds had passed
+    catalogue = catalogue_ready(app)
+    calls = []
+    app.extensions["box_office"].client().on_call = lambda method, path, seconds: calls.append(path)
+    answer = web.get("/readyz")
+    assert answer.status_code == 200 and answer.json["status"] == "ready"
+    assert 0 <= answer.json["catalogue_age_seconds"] < 60 and answer.json["catalogue_complete"] is True
+    assert calls == []  # probes never load VdM
+    box_office = app.extensions["box_office"]
+    box_office.catalogue.use(replace(catalogue, taken_at=catalogue.taken_at - 3600))  # VdM silent for an hour
+    answer = web.get("/readyz")
+    assert answer.status_code == 503 and "older than 900" in answer.json["reason"]
+
+
+def test_readyz_is_unready_before_the_first_catalogue(make_app):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web = make_app(f"http://127.0.0.1:{port}").test_client()  # nothing listens there
     answer = web.get("/readyz")
     assert answer.status_code == 503 and answer.json["status"] == "unavailable"
 
@@ -44,17 +58,20 @@ def test_one_json_line_per_request_with_vdm_time(app, web):
     handler = logging.Handler()
     handler.emit = lambda record: lines.append(record.getMessage())
     logging.getLogger("shop.requests").addHandler(handler)
+    catalogue_ready(app)
+    with web.session_transaction() as session:
+        session["cart_id"] = "made-up"
     try:
-        web.get("/shows/100")
+        web.get("/cart/")
         web.get("/shows/100")
         web.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.77"})
     finally:
         logging.getLogger("shop.requests").removeHandler(handler)
     first, second, health = (json.loads(line) for line in lines)
     assert set(first) == {"time", "method", "path", "status", "ms", "vdm_calls", "vdm_ms", "client"}
-    assert (first["path"], first["status"]) == ("/shows/100", 200)
-    assert first["vdm_calls"] >= 1 and 0 < first["vdm_ms"] <= first["ms"]
-    assert second["vdm_calls"] == 0  # cached
+    assert (first["path"], first["status"]) == ("/cart/", 200)
+    assert first["vdm_calls"] == 1 and 0 < first["vdm_ms"] <= first["ms"]
+    assert (second["path"], second["vdm_calls"]) == ("/shows/100", 0)  # the catalogue snapshot's
     assert health["client"] == "198.51.100.0"  # the network, not the person
 
 
@@ -83,4 +100,5 @@ def test_gunicorn_config_serves_the_shop(tmp_path):
     assert page.status_code == 200 and "De Storm" in page.text, output[-3000:]
     assert "Using worker: gthread" in output and output.count("Booting worker") == 2
     logged = [json.loads(line) for line in output.splitlines() if line.startswith('{"time"')]
-    assert any(line["path"] == "/" and line["vdm_calls"] > 0 for line in logged)
+    # Even the first programme view waited only for the refresher: it made no VdM call itself.
+    assert [line["vdm_calls"] for line in logged if line["path"] == "/"] == [0]

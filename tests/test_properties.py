@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from strategies import ScriptedAdapter, answer_for
 
 from shop import create_app
-from shop.upstream import cache
+from shop.extensions import cache
 from shop.vdm import Customer, VdmClient, VdmError
 
 CUSTOMER = Customer(email="a@example.org", firstname="A", lastname="B")
@@ -46,7 +46,7 @@ def scripted_shop(tmp_path_factory):
                       "TESTING": True},
                      instance_path=str(tmp_path_factory.mktemp("props")))
     adapter = ScriptedAdapter(lambda method, path: (404, b""))
-    client = app.extensions["upstream"].client()
+    client = app.extensions["box_office"].client()
     client.retries, client.backoff = 1, 0
     client.session.mount("http://vdm.test/", adapter)
     return app, adapter

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 
 import pytest
-from conftest import LiveServer, checkout_fields, csrf_token, submit_together, text
+from conftest import LiveServer, catalogue_ready, checkout_fields, csrf_token, submit_together, text
 
 from shop.ledger import CREATED, RedisLedger
 
@@ -57,12 +57,16 @@ def test_redis_is_used_for_cache_limits_and_ledger(two_shops):
     assert isinstance(app.extensions["ledger"], RedisLedger)
 
 
-def test_catalogue_cache_is_shared(two_shops, recorded):
-    a, b = two_shops("a"), two_shops("b")
-    assert a.test_client().get("/shows/100").status_code == 200
-    asked = len(recorded)
-    assert b.test_client().get("/shows/100").status_code == 200
-    assert len(recorded) == asked  # the second host found it in Redis
+def test_one_catalogue_refresh_for_every_host(two_shops, recorded):
+    hosts = [two_shops(name) for name in "abc"]
+    for host in hosts:  # each starts its refresher; one of them gets the lock and loads for all
+        assert host.test_client().get("/shows/100").status_code == 200
+    snapshots = [catalogue_ready(host) for host in hosts]
+    assert len({snapshot.version for snapshot in snapshots}) == 1
+    on_sale = sum(1 for event in snapshots[0].events for p in event.performances if p.on_sale())
+    per_refresh = [path for path in recorded if not path.endswith(("/locations", "/eventtypes"))]
+    assert len(per_refresh) == 1 + on_sale + 1  # events, each price, payment methods: once for all hosts
+    assert recorded.count("/v1/demo/events/upcoming") == 1
 
 
 def test_two_hosts_ask_vdm_once_per_10_seconds_for_an_order(two_shops, recorded):

@@ -1,0 +1,204 @@
+"""The shop's one way to VdM: every call the shop makes goes through here.
+
+The box office owns
+- the VdM client (one per process; without VDM_API_URL it starts the built-in sandbox on
+  a loopback port and talks HTTP to it, with the very code used against VdM). Tests give
+  it a client of their own instead;
+- the catalogue snapshot (shop/snapshot.py): catalogue pages never wait on VdM;
+- the status throttle: an order's status is asked of VdM at most once per interval;
+- the pass-through of cart and order calls, which always ask VdM: prices and
+  availability at the moment of adding or ordering are VdM's;
+- the time budget: within one web request, all VdM calls together wait at most one read
+  time-out; calls beyond it are not made.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from flask import Flask, current_app, g
+
+from .extensions import cache
+from .requestlog import vdm_call_finished
+from .snapshot import Catalogue, MemoryStore, RedisStore, Snapshot
+from .vdm import (
+    Cart,
+    Customer,
+    NotFound,
+    OrderCreated,
+    OrderStatus,
+    PaymentMethod,
+    TicketType,
+    UpstreamUnavailable,
+    VdmClient,
+    VdmError,
+    budget_left,
+    time_budget,
+)
+
+
+class CatalogueLoading(Exception):
+    """There is no snapshot yet, and the first did not come within the page's budget."""
+
+
+class BoxOffice:
+    def __init__(self, app: Flask, client: VdmClient | None = None):
+        cfg = app.config
+        self.app = app
+        self._lock = threading.Lock()
+        self._client = client
+        self._injected = client is not None
+        self._pid = os.getpid() if client else None
+        self.budget = cfg["VDM_READ_TIMEOUT"]
+        self.status_interval = cfg["SHOP_STATUS_INTERVAL"]
+        prefix = f"vdmshop:{cfg['VDM_CLIENT_NAME']}:"
+        store = RedisStore(cfg["SHOP_REDIS_URL"], prefix) if cfg["SHOP_REDIS_URL"] else MemoryStore()
+        self.catalogue = Catalogue(self.client, store, interval=cfg["SHOP_CATALOGUE_REFRESH"],
+                                   concurrency=cfg["SHOP_CATALOGUE_CONCURRENCY"])
+        app.extensions["box_office"] = self
+        app.before_request(self._start_budget)
+        app.teardown_request(self._end_budget)
+
+    # --- the client ---------------------------------------------------------------------
+
+    def client(self) -> VdmClient:
+        # Worker processes forked from a preloaded app must not share sockets or threads.
+        if self._client is None or (self._pid != os.getpid() and not self._injected):
+            with self._lock:
+                if self._client is None or self._pid != os.getpid():
+                    cfg = self.app.config
+                    self._client = VdmClient(
+                        cfg["VDM_API_URL"] or self._start_sandbox(),
+                        cfg["VDM_CLIENT_NAME"],
+                        connect_timeout=cfg["VDM_CONNECT_TIMEOUT"],
+                        read_timeout=cfg["VDM_READ_TIMEOUT"],
+                        on_call=vdm_call_finished,
+                    )
+                    self._pid = os.getpid()
+        return self._client
+
+    def _start_sandbox(self) -> str:
+        from .sandbox import create_app as create_sandbox
+        from .sandbox.server import serve_in_thread
+
+        cfg = self.app.config
+        settings = {key: value for key, value in cfg.items() if key.startswith("SANDBOX_")}
+        # The sandbox's pages (payment, tickets, images) are served by the shop itself, so its
+        # links are paths on the shop's own site: never a host taken from some request's header.
+        settings["SANDBOX_PUBLIC_URL"] = cfg["SANDBOX_PUBLIC_URL"] or cfg["SHOP_BASE_URL"] or "/"
+        settings["SECRET_KEY"] = cfg["SECRET_KEY"]
+        _, url = serve_in_thread(create_sandbox(settings, instance_path=self.app.instance_path))
+        return url + "/v1"
+
+    # --- the time budget of a web request -----------------------------------------------
+
+    def _start_budget(self) -> None:
+        g.vdm_budget = time_budget(self.budget)
+        g.vdm_budget.__enter__()
+
+    @staticmethod
+    def _end_budget(_error=None) -> None:
+        budget = g.pop("vdm_budget", None)
+        if budget is not None:
+            budget.__exit__(None, None, None)
+
+    # --- the catalogue: from the snapshot -----------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot. Only before the first one does this wait (within the page's
+        budget) for the refresher's first call; raises CatalogueLoading when it does not come."""
+        snapshot = self.catalogue.current()
+        if snapshot is None:
+            left = budget_left()
+            snapshot = self.catalogue.wait_for_first(self.budget if left is None else left)
+        if snapshot is None:
+            if self.catalogue.unreachable:
+                raise UpstreamUnavailable("the catalogue could not be loaded from VdM")
+            raise CatalogueLoading()
+        return snapshot
+
+    def ticket_types(self, snapshot: Snapshot, performance_id: int) -> tuple[TicketType, ...] | None:
+        """A performance's ticket types from the snapshot. Only while the first snapshot has
+        no prices yet is VdM asked directly (within the budget). None: not known now."""
+        if performance_id in snapshot.ticket_types:
+            return snapshot.ticket_types[performance_id]
+        if snapshot.complete:
+            return None
+        try:
+            return tuple(self.client().ticket_types(performance_id))
+        except NotFound:
+            return ()
+        except VdmError:
+            return None
+
+    def payment_methods(self) -> tuple[PaymentMethod, ...]:
+        """From the snapshot; asked of VdM directly only when the snapshot has none (the first
+        one still loading, or VdM failing that part since the shop started)."""
+        snapshot = self.catalogue.current()
+        if snapshot is not None and snapshot.payment_methods:
+            return snapshot.payment_methods
+        return tuple(self.client().payment_methods())
+
+    # --- cart and order: always VdM's answer --------------------------------------------
+
+    def create_cart(self) -> str:
+        return self.client().create_cart()
+
+    def cart(self, cart_id: str) -> Cart:
+        return self.client().cart(cart_id)
+
+    def add_to_cart(self, cart_id: str, performance_id: int, quantity: int, ticket_type_id: str) -> Cart:
+        return self.client().add_to_cart(cart_id, performance_id, quantity, ticket_type_id)
+
+    def remove_seat(self, cart_id: str, seat_id: str) -> Cart:
+        return self.client().remove_seat(cart_id, seat_id)
+
+    def create_order(self, cart_id: str, payment_id: int, redirect_url: str, customer: Customer) -> OrderCreated:
+        return self.client().create_order(cart_id, payment_id, redirect_url, customer)
+
+    # --- order status: VdM asks for at most one poll per order every 10 seconds ----------
+
+    def order_status(self, order_key: str, wait: float = 2.0) -> OrderStatus | None:
+        """The order's status, asked of VdM at most once per SHOP_STATUS_INTERVAL for each order,
+        however many buyers, tabs or workers ask (workers share it when the cache is shared).
+
+        Returns None when another request is asking right now or the last try failed less
+        than an interval ago; raises NotFound for an unknown order.
+        """
+        key = f"order-status:{order_key}"
+        known = cache.get(key)
+        if known is None:
+            with _gate_lock:
+                allowed = cache.add(f"order-status-gate:{order_key}", True, timeout=self.status_interval)
+            if allowed:
+                try:
+                    known = self.client().order_status(order_key)
+                except NotFound:
+                    known = _NOT_FOUND
+                cache.set(key, known, timeout=self.status_interval)
+            else:
+                deadline = time.monotonic() + wait
+                while known is None and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    known = cache.get(key)
+        if known == _NOT_FOUND:
+            raise NotFound("Order not found")
+        return known
+
+    def remembered(self, key: str, fetch, seconds: float):
+        """`fetch()`'s answer, kept for `seconds`, for the few answers worth keeping briefly."""
+        value = cache.get(key)
+        if value is None:
+            value = fetch()
+            cache.set(key, value, timeout=max(1, int(seconds)))
+        return value
+
+
+_NOT_FOUND = "not-found"
+_gate_lock = threading.Lock()  # makes the in-process cache's add atomic; Redis's is by itself
+
+
+def box_office() -> BoxOffice:
+    return current_app.extensions["box_office"]
