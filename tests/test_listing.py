@@ -125,7 +125,7 @@ def test_a_long_search_is_cut_to_100_characters():
     assert len(page.filters.q) == 100 and names(page) == ["Het Zwanenmeer"]
 
 
-@pytest.mark.parametrize("query", ["", "   ", "\x00\x01", "\u0301"])
+@pytest.mark.parametrize("query", ["", "   ", "\x00\x01", "\u0301", "\ufffd\ufffd", "\ud800"])
 def test_an_empty_search_is_no_search(query):
     page = view({"q": query})
     assert not page.active and page.found == 4 and page.args == {}
