@@ -370,8 +370,11 @@ class Catalogue:
                 log.warning("catalogue: ticket types of %s not loaded (%s)", performance_id, error)
                 return performance_id, previous.get(performance_id)
 
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="catalogue") as pool:
-            loaded = dict(pool.map(load, wanted))
+        if self.concurrency == 1:  # one at a time: in this thread
+            loaded = dict(map(load, wanted))
+        else:
+            with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="catalogue") as pool:
+                loaded = dict(pool.map(load, wanted))
         return {pid: types for pid, types in loaded.items() if types is not None}
 
 

@@ -11,6 +11,7 @@ from strategies import ScriptedAdapter, answer_for
 
 from shop import create_app
 from shop.extensions import cache
+from shop.snapshot import Catalogue, MemoryStore
 from shop.vdm import Customer, VdmClient, VdmError
 
 CUSTOMER = Customer(email="a@example.org", firstname="A", lastname="B")
@@ -43,7 +44,7 @@ PAGES = ["/", "/shows/100", "/performances/101", "/cart/", "/checkout/", "/order
 @pytest.fixture(scope="module")
 def scripted_shop(tmp_path_factory):
     app = create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": BASE, "SHOP_BASE_URL": "https://shop.example",
-                      "TESTING": True},
+                      "TESTING": True, "VDM_READ_TIMEOUT": "1"},
                      instance_path=str(tmp_path_factory.mktemp("props")))
     adapter = ScriptedAdapter(lambda method, path: (404, b""))
     client = app.extensions["box_office"].client()
@@ -59,6 +60,12 @@ def test_every_page_renders_whatever_vdm_answers(scripted_shop, page, with_cart,
     with app.app_context():
         cache.clear()
     adapter.answer = lambda method, path: data.draw(answer_for(path))
+    # Whatever VdM answers the catalogue's refresher (here in this thread, one call at a time)…
+    box_office = app.extensions["box_office"]
+    box_office.catalogue = Catalogue(box_office.client, MemoryStore(), interval=180, concurrency=1)
+    box_office.catalogue.stop()  # no background thread: this test drives the refresh itself
+    box_office.catalogue.refresh()
+    # …and whatever it answers the page's own calls.
     web = app.test_client()
     if with_cart:
         with web.session_transaction() as session:
