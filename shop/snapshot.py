@@ -276,7 +276,8 @@ class Catalogue:
         """Until the next refresh is due; after a failed one, a while (not a tight loop on a
         VdM that is down); with a shared store, soon, to pick up what another process made."""
         snapshot = self._snapshot
-        due = 0.0 if snapshot is None or not snapshot.complete else self.interval - snapshot.age()
+        # Without a complete snapshot, look again soon (another process may be loading it).
+        due = 0.5 if snapshot is None or not snapshot.complete else self.interval - snapshot.age()
         due = max(due, RETRY_SECONDS - (time.monotonic() - self._attempted_at))
         if not isinstance(self.store, MemoryStore):
             due = min(due, self.poll)
