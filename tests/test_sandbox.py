@@ -232,3 +232,29 @@ def test_carts_belong_to_their_client_name(sandbox):
 
     with pytest.raises(CartNotFound):
         other.cart(cart_id)
+
+
+# --- event_free: what one order may still take, in every events answer --------------------
+
+
+EVENTS_ANSWERS = ["events", "events/upcoming", "events/500", "events/501", "events/503", "events/700",
+                  "events/702", "events/100", "events/104", "eventtypes/Muziek", "eventtypes/Toneel"]
+
+
+def test_a_performance_that_cannot_be_sold_offers_nothing(start_sandbox, demo_catalogue):
+    # 104 began at midnight today: started, like 501 three days ago. 503 is nosal, 702 unpub.
+    storm = demo_catalogue["events"][0]
+    storm["sub_events"].append({**storm["sub_events"][0], "event_id": 104, "days_from_today": 0,
+                                "event_time": "00:00:00", "event_end": "23:59:00"})
+    base = start_sandbox(demo_catalogue).url + "/v1/demo/"
+    seen = {}
+    for path in EVENTS_ANSWERS:
+        answer = requests.get(base + path, timeout=5).json()
+        for sub in (s for e in answer for s in e.get("sub_events", [e])):
+            seen.setdefault(sub["event_id"], set()).add(sub["event_free"])
+    assert {i: seen[i] for i in (104, 501, 503, 702)} == {104: {0}, 501: {0}, 503: {0}, 702: {0}}
+    assert seen[101] == {10} and seen[502] == {4}  # performances on sale still offer their maximum
+    cart_id = requests.post(base + "cart/", timeout=5).json()["cart_id"]
+    refused = requests.post(base + f"cart/{cart_id}", json={"event_id": 104, "numberoftickets": 1,
+                                                            "discount_id": STANDARD}, timeout=5)
+    assert refused.status_code == 400 and refused.json() == {"message": "Event is not for sale"}

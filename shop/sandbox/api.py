@@ -64,7 +64,7 @@ def _sub_event(show: Show, perf: Performance, free: dict[int, int]) -> dict:
         "event_end": perf.end,
         "event_view_end": "0000-00-00 00:00:00",
         "event_rep": "sub",
-        "event_free": free.get(perf.id, 0) if perf.status == "pub" else 0,
+        "event_free": free.get(perf.id, 0),  # 0 unless for sale: see Store.free
         "event_status": perf.status,
         "location_id": perf.location_id,
         "location_name": perf.location_name,

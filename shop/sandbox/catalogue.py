@@ -91,6 +91,10 @@ class Performance:
     def ticket_type(self, discount_id: str) -> TicketType | None:
         return next((t for t in self.ticket_types if t.id == discount_id), None)
 
+    def for_sale(self, at: datetime) -> bool:
+        """Only a published performance that has not started sells tickets."""
+        return self.status == "pub" and self.starts_at > at
+
 
 @dataclass(frozen=True)
 class Show:

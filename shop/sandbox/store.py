@@ -147,11 +147,14 @@ class Store:
         return max(0, perf.capacity - perf.presold - held)
 
     def free(self) -> dict[int, int]:
-        """`event_free` per performance: what one order may still take."""
+        """`event_free` per performance: what one order may still take. That is 0 for a
+        performance that `add` refuses (not `pub`, or started), whatever stock is left."""
+        moment = now()
         with self._transaction() as db:
             held = self._held(db)
         return {
             perf.id: min(perf.max_per_order, self._remaining(perf, held.get(perf.id, 0)))
+            if perf.for_sale(moment) else 0
             for show in self.catalogue.shows
             for perf in show.performances
         }
@@ -187,7 +190,7 @@ class Store:
         _, perf = self.catalogue.performance(event_id)
         if perf is None:
             raise Refused("Event not found", 404)
-        if perf.status != "pub" or perf.starts_at <= now():
+        if not perf.for_sale(now()):
             raise Refused("Event is not for sale")
         ticket_type = perf.ticket_type(discount_id)
         if ticket_type is None:
