@@ -13,6 +13,7 @@ from decimal import Decimal
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup, escape
 
 from .forms import RemoveSeatForm
 from .box_office import box_office
@@ -157,6 +158,13 @@ def remove():
     else:
         flash(_("That ticket was no longer in your cart."), "warning")
     return redirect(url_for("cart.show"), 303)
+
+
+def refusal(sentence: str, reason: str) -> Markup:
+    """The shop's own sentence, then VdM's reason as a quotation of its own. VdM's messages are
+    English ("Event not found"), so they are marked as such rather than set inside a sentence
+    of the buyer's language."""
+    return Markup("{} {} <q lang=\"en\">{}</q>").format(sentence, _("The box office said:"), escape(reason))
 
 
 def added_message(added: list[tuple[TicketType, int]]) -> str:

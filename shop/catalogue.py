@@ -92,7 +92,7 @@ def performance(performance_id: int):
                     for ticket_type, _quantity in failure.added:  # so that sending again does not add them twice
                         form[FIELD_PREFIX + ticket_type.id].data = "0"
                 form[FIELD_PREFIX + failure.ticket_type.id].errors.append(
-                    _("These tickets could not be added: %(reason)s", reason=failure.message))
+                    cart.refusal(_("These tickets could not be added."), failure.message))
             else:
                 flash(cart.added_message(form.chosen()), "success")
                 return redirect(url_for("cart.show"), 303)

@@ -1,16 +1,13 @@
 """Checkout: the buyer's details, then one order at VdM for the cart, then off to pay.
 
-A cart becomes at most one order. The ledger claims the cart before `order/create` is
-sent; a double click, a reload or a second tab is sent to the same payment page. When VdM
-did not answer in time the order may exist, so the buyer is told so and must confirm
-before the shop tries again.
+Placing the order, with its guarantee of one order per cart, is shop/ordering.py's; this
+view shows the form and turns each outcome of placing into a page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -18,21 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import cart as cart_module
+from . import ordering
 from .box_office import box_office
 from .forms import checkout_form
 from .i18n import money
-from .ledger import CREATED, CREATING, UNCERTAIN, Entry, Ledger
+from .ledger import Entry, Ledger
+from .ordering import Order, Placement
 from .security import limiter
-from .vdm import (
-    Cart,
-    CartNotFound,
-    ConnectFailed,
-    Customer,
-    NotFound,
-    PaymentMethod,
-    Rejected,
-    VdmError,
-)
+from .vdm import Cart, Customer, PaymentMethod, VdmError
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 log = logging.getLogger(__name__)
@@ -83,14 +73,9 @@ def return_url() -> str:
     return base + url_for("orders.payment_return")
 
 
-def wait_for(cart_id: str) -> Entry | None:
-    """Another request (the first of a double click) is creating this cart's order: wait for it."""
-    deadline = time.monotonic() + current_app.config["VDM_READ_TIMEOUT"] + 2
-    entry = ledger().get(cart_id)
-    while entry is not None and entry.state == CREATING and time.monotonic() < deadline:
-        time.sleep(0.2)
-        entry = ledger().get(cart_id)
-    return entry
+def placement() -> Placement:
+    return Placement(ledger(), box_office(), version_of=cart_version, payment_url_allowed=payment_url_allowed,
+                     wait_seconds=current_app.config["VDM_READ_TIMEOUT"] + 2)
 
 
 def to_payment(entry: Entry):
@@ -103,54 +88,6 @@ def to_payment(entry: Entry):
     return redirect(url_for("orders.order", order_key=entry.order_key), 303)
 
 
-class Uncertain(Exception):
-    """VdM may or may not have created the order."""
-
-
-def place_order(cart: Cart, form):
-    """Create the order, or return the redirect of the one that exists. Raises Uncertain,
-    or returns None with the reason in the form when nothing was created."""
-    if not ledger().claim(cart.id):
-        entry = wait_for(cart.id)
-        if entry is not None and entry.state == CREATED:
-            return to_payment(entry)
-        if entry is not None and entry.state == UNCERTAIN and form.retry.data != "1":
-            raise Uncertain
-        claimed = ledger().reclaim(cart.id) if entry is not None else ledger().claim(cart.id)
-        if not claimed:
-            form.form_errors.append(_("Your order is still being created. Please wait a moment and try again."))
-            return None
-
-    customer = Customer(**form.contact(), avg_optin=bool(form.avg_optin.data),
-                        avg_mailinglist=bool(form.avg_mailinglist.data))
-    try:
-        created = box_office().create_order(cart.id, int(form.payment_id.data), return_url(), customer)
-    except CartNotFound:
-        ledger().release(cart.id)
-        cart_module.expired()
-        return redirect(url_for("cart.show"), 303)
-    except (Rejected, NotFound) as error:
-        ledger().release(cart.id)
-        form.form_errors.append(_("The box office did not accept the order: %(reason)s", reason=error.message))
-        return None
-    except ConnectFailed:
-        ledger().release(cart.id)
-        form.form_errors.append(NOTHING_ORDERED)
-        return None
-    except VdmError as error:  # a time-out, a 5xx or a garbled answer: the order may exist
-        log.warning("order/create for a cart ended uncertain: %s: %s", type(error).__name__, error)
-        ledger().uncertain(cart.id)
-        raise Uncertain from error
-
-    payment_url = created.url if payment_url_allowed(created.url) else None
-    ledger().created(cart.id, created.order_key, payment_url)
-    if payment_url is None:
-        log.error("VdM gave order %s a payment URL that is not https; not following it", created.order_key)
-        flash(_("Your order was created, but the payment page could not be opened safely. "
-                "Please contact the box office."), "error")
-    return to_payment(Entry(cart.id, CREATED, created.order_key, payment_url))
-
-
 def details_form(payment_choices: list[tuple[str, str]]):
     cfg = current_app.config
     return checkout_form(cfg["SHOP_FIELDS_REQUIRED"], cfg["SHOP_FIELDS_HIDDEN"], bool(cfg["VENUE_TERMS_URL"]),
@@ -160,46 +97,81 @@ def details_form(payment_choices: list[tuple[str, str]]):
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SHOP_RATE_LIMIT_ORDER"], methods=["POST"])
 def details():
-    if request.method == "POST":
-        # A repeated submit of a cart that already became an order goes to the same payment page.
-        posted = request.form.get("cart_id", "")
-        if posted and posted in session.get("ordered_carts", []) + [session.get("cart_id")]:
-            entry = wait_for(posted)
-            if entry is not None and entry.state == CREATED:
-                return to_payment(entry)
+    try:
+        methods = offered_methods()
+    except VdmError:
+        return page(details_form([]), None, [], 503, error=NOTHING_ORDERED)
+    form = details_form([(str(m.id), m.description) for m in methods])
+    if request.method == "GET":
+        return checkout_page(form, methods)
 
+    cart_id = request.form.get("cart_id", "")
+    if not cart_id or cart_id not in session.get("ordered_carts", []) + [session.get("cart_id")]:
+        return checkout_page(form, methods, 409, error=_("Your cart changed since you saw it. Please check it and "
+                                                          "confirm again."))
+    if not form.validate_on_submit():
+        return checkout_page(form, methods, 422)
+    order = Order(cart_id, form.cart_version.data or "", int(form.payment_id.data),
+                  Customer(**form.contact(), avg_optin=bool(form.avg_optin.data),
+                           avg_mailinglist=bool(form.avg_mailinglist.data)),
+                  return_url(), retry=form.retry.data == "1")
+    return outcome_page(placement().place(order), form, methods)
+
+
+def outcome_page(outcome: ordering.Outcome, form, methods):
+    """Each outcome of placing an order, as the buyer sees it."""
+    match outcome:
+        case ordering.ToPayment(entry=entry, unsafe_payment_url=unsafe):
+            if unsafe:
+                flash(_("Your order was created, but the payment page could not be opened safely. "
+                        "Please contact the box office."), "error")
+            return to_payment(entry)
+        case ordering.CartChanged():
+            return checkout_page(form, methods, 409, error=_("Your cart changed since you saw it. Please check it "
+                                                              "and confirm again."))
+        case ordering.Refused(reason=reason):
+            return checkout_page(form, methods, 422, error=cart_module.refusal(
+                _("The box office did not accept the order."), reason))
+        case ordering.CartGone():
+            cart_module.expired()
+            return redirect(url_for("cart.show"), 303)
+        case ordering.NothingOrdered():
+            return checkout_page(form, methods, 503, error=NOTHING_ORDERED)
+        case ordering.MayExist():
+            return checkout_page(form, methods, 503, uncertain="may_exist")
+        case ordering.ProbablyCreated():
+            cart_module.forget()
+            return page(form, None, methods, 503, uncertain="probably_created")
+        case _:  # StillCreating
+            return checkout_page(form, methods, 409, error=_("Your order is still being created. Please wait a "
+                                                              "moment and try again."))
+
+
+def checkout_page(form, methods, status: int = 200, *, error: str | None = None, uncertain: str | None = None):
+    """The form with the buyer's cart as it is now (and the order that cart became, if any)."""
+    cart_id = session.get("cart_id")
+    known = placement().settled(cart_id) if cart_id and request.method == "GET" else None
+    if known is not None:  # another tab ordered this cart meanwhile: follow that order
+        return outcome_page(known, form, methods)
     try:
         cart = cart_module.load()
-        methods = offered_methods() if cart is not None and not cart.is_empty else []
-    except VdmError:
-        # The box office is away: show the form again with everything typed, instead of an error page.
-        form = details_form([])
-        form.form_errors.append(NOTHING_ORDERED)
-        return render_template("checkout.html", form=form, cart=None, groups=[], uncertain=False,
-                               has_methods=False), 503
+    except VdmError:  # what the buyer must know comes first; the cart summary is a nicety
+        if error or uncertain:
+            return page(form, None, methods, status, error=error, uncertain=uncertain)
+        return page(form, None, methods, 503, error=NOTHING_ORDERED)
     if cart is None or cart.is_empty:
         flash(_("Your cart is empty, so there is nothing to check out."), "warning")
         return redirect(url_for("cart.show"), 303)
+    return page(form, cart, methods, status, error=error, uncertain=uncertain)
 
-    form = details_form([(str(m.id), method_label(m, cart)) for m in methods])
-    status, uncertain = 200, False
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            if form.cart_version.data != cart_version(cart):
-                form.form_errors.append(_("Your cart changed since you saw it. Please check it and confirm again."))
-                status = 409
-            else:
-                try:
-                    response = place_order(cart, form)
-                except Uncertain:
-                    uncertain, status = True, 503
-                else:
-                    if response is not None:
-                        return response
-    # The form always describes the cart as it is now.
-    form.cart_id.data = cart.id
-    form.cart_version.data = cart_version(cart)
-    form.retry.data = "1" if uncertain else ""
-    return render_template("checkout.html", form=form, cart=cart, groups=cart_module.grouped(cart),
+
+def page(form, cart: Cart | None, methods, status: int, *, error=None, uncertain: str | None = None):
+    if error:
+        form.form_errors.append(error)
+    if cart is not None:  # the form always describes the cart as it is now
+        form.payment_id.choices = [(str(m.id), method_label(m, cart)) for m in methods]
+        form.cart_id.data = cart.id
+        form.cart_version.data = cart_version(cart)
+    form.retry.data = "1" if uncertain == "may_exist" else ""
+    return render_template("checkout.html", form=form, cart=cart, groups=cart_module.grouped(cart) if cart else [],
                            uncertain=uncertain, has_methods=bool(methods)), status

@@ -1,0 +1,178 @@
+"""Placing an order: one cart becomes at most one order, the order is exactly the cart the
+buyer confirmed, and the buyer always reaches it. Flask-free: it takes the ledger, the VdM
+client (or anything with its `cart` and `create_order`), the cart id and the details, and
+returns what happened; the checkout view turns each outcome into a page.
+
+The ledger (shop/ledger.py) keeps, per cart id, one of these states:
+
+    (none)     ── claim ──────────────────────────────▶ CREATING
+    CREATING   ── VdM answered with an order ─────────▶ CREATED   (order key, payment URL)
+    CREATING   ── VdM surely did nothing ─────────────▶ (none)    (release: refused, not sent,
+                                                                   cart changed or gone)
+    CREATING   ── no usable answer (time-out, 5xx) ───▶ UNCERTAIN
+    CREATING   ── its request died (stale, 120 s) ────▶ UNCERTAIN (read as such)
+    UNCERTAIN  ── the buyer confirms a new try ───────▶ CREATING  (reclaim)
+    CREATED    ── cancelled, buyer takes the cart back ▶ (none)   (forget, in orders.py)
+
+Only the request holding CREATING may send `order/create`. Every other request for the same
+cart (a double click, a reload, another tab or host) waits for the state to settle and then
+follows it: CREATED goes to the same payment page, UNCERTAIN asks the buyer first.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from .ledger import CREATED, CREATING, Entry
+from .vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, VdmError
+
+log = logging.getLogger(__name__)
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToPayment:
+    """The order exists: the buyer goes to pay (or to the order page, without a payment URL)."""
+
+    entry: Entry
+    unsafe_payment_url: bool = False  # VdM gave a payment URL the shop will not follow
+
+
+@dataclass(frozen=True)
+class Refused:
+    """VdM refused the order; nothing was ordered."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class CartChanged:
+    """The cart is not the one the buyer confirmed (another tab changed it): ask again."""
+
+    cart: Cart
+
+
+class CartGone:
+    """VdM no longer has the cart, and no order of this shop was made from it."""
+
+
+class NothingOrdered:
+    """VdM could not be reached, so certainly nothing was ordered: try again later."""
+
+
+class MayExist:
+    """VdM gave no usable answer: the order may exist. The buyer must confirm a new try."""
+
+
+class ProbablyCreated:
+    """After an uncertain try the cart is gone at VdM: most likely it became the order."""
+
+
+class StillCreating:
+    """Another request is creating this cart's order and did not finish in time."""
+
+
+Outcome = ToPayment | Refused | CartChanged | CartGone | NothingOrdered | MayExist | ProbablyCreated | StillCreating
+
+
+# --- placing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Order:
+    """What the buyer confirmed: this cart, as it was shown (its version), with these details."""
+
+    cart_id: str
+    version: str
+    payment_id: int
+    customer: Customer
+    redirect_url: str
+    retry: bool = False  # the buyer confirmed a new try after an uncertain one
+
+
+class Placement:
+    def __init__(self, ledger, client, *, version_of: Callable[[Cart], str],
+                 payment_url_allowed: Callable[[str], bool], wait_seconds: float):
+        self.ledger = ledger
+        self.client = client
+        self.version_of = version_of
+        self.payment_url_allowed = payment_url_allowed
+        self.wait_seconds = wait_seconds
+
+    def follow(self, cart_id: str) -> Entry | None:
+        """The cart's ledger entry once it is no longer being created (or the wait ran out)."""
+        deadline = time.monotonic() + self.wait_seconds
+        entry = self.ledger.get(cart_id)
+        while entry is not None and entry.state == CREATING and time.monotonic() < deadline:
+            time.sleep(0.1)
+            entry = self.ledger.get(cart_id)
+        return entry
+
+    def settled(self, cart_id: str) -> Outcome | None:
+        """What became of this cart so far, once no other request is creating its order;
+        None when no order was tried for it."""
+        entry = self.follow(cart_id)
+        if entry is None:
+            return None
+        if entry.state == CREATED:
+            return ToPayment(entry)
+        return StillCreating() if entry.state == CREATING else MayExist()
+
+    def place(self, order: Order) -> Outcome:
+        for _ in range(3):  # a claim lost to a request that then released it: look again
+            known = self.settled(order.cart_id)
+            if known is None:
+                if self.ledger.claim(order.cart_id):
+                    return self._create(order, after_uncertain=False)
+            elif isinstance(known, MayExist) and order.retry:
+                if self.ledger.reclaim(order.cart_id):
+                    return self._create(order, after_uncertain=True)
+            else:
+                return known
+        return StillCreating()
+
+    def _create(self, order: Order, *, after_uncertain: bool) -> Outcome:
+        """With the claim held: check the cart is the one confirmed, then order it."""
+        cart_id = order.cart_id
+        try:
+            cart = self.client.cart(cart_id)
+        except CartNotFound:
+            return self._cart_gone(cart_id, after_uncertain)
+        except VdmError:
+            return self._nothing(cart_id, NothingOrdered())
+        if cart.is_empty or self.version_of(cart) != order.version:
+            return self._nothing(cart_id, CartChanged(cart))
+        try:
+            created = self.client.create_order(cart_id, order.payment_id, order.redirect_url, order.customer)
+        except CartNotFound:
+            return self._cart_gone(cart_id, after_uncertain)
+        except (Rejected, NotFound) as error:
+            return self._nothing(cart_id, Refused(error.message))
+        except ConnectFailed:  # never sent (or not within the page's time budget)
+            return self._nothing(cart_id, NothingOrdered())
+        except VdmError as error:  # a time-out, a 5xx or a garbled answer: the order may exist
+            log.warning("order/create ended uncertain: %s: %s", type(error).__name__, error)
+            self.ledger.uncertain(cart_id)
+            return MayExist()
+        safe = self.payment_url_allowed(created.url)
+        if not safe:
+            log.error("VdM gave order %s a payment URL the shop will not follow", created.order_key)
+        payment_url = created.url if safe else None
+        self.ledger.created(cart_id, created.order_key, payment_url)
+        return ToPayment(Entry(cart_id, CREATED, created.order_key, payment_url), unsafe_payment_url=not safe)
+
+    def _cart_gone(self, cart_id: str, after_uncertain: bool) -> Outcome:
+        if after_uncertain:  # the earlier try most likely turned the cart into an order
+            self.ledger.uncertain(cart_id)
+            return ProbablyCreated()
+        return self._nothing(cart_id, CartGone())
+
+    def _nothing(self, cart_id: str, outcome: Outcome) -> Outcome:
+        self.ledger.release(cart_id)
+        return outcome
+
