@@ -68,6 +68,27 @@ def test_the_demo_venue_keeps_its_ids_and_dates():
     assert all(loc.address["location_country"] == "NL" for loc in catalogue.locations)
 
 
+def test_view_end_absolute_relative_or_unset(demo_catalogue):
+    storm = demo_catalogue["events"][0]["sub_events"]
+    storm[0]["event_view_end"] = "2030-02-03 04:05:06"  # VdM's own format
+    storm[1]["view_end_days_from_today"] = 12  # like days_from_today: midnight at the start of that day
+    storm[2]["event_view_end"] = "0000-00-00 00:00:00"  # VdM's "unused"
+    catalogue = from_dict(demo_catalogue, date(2030, 1, 1))
+    assert [p.view_end for p in catalogue.show(100).performances] == [
+        datetime(2030, 2, 3, 4, 5, 6, tzinfo=VENUE_TZ), datetime(2030, 1, 13, tzinfo=VENUE_TZ), None]
+    assert catalogue.performance(201)[1].view_end is None  # by default there is none
+
+
+@pytest.mark.parametrize("fields", [{"event_view_end": "2030-02-30 00:00:00"}, {"event_view_end": "2030-02-03"},
+                                    {"event_view_end": "tomorrow"}, {"event_view_end": None},
+                                    {"view_end_days_from_today": "soon"}, {"view_end_days_from_today": 1.5},
+                                    {"event_view_end": "2030-02-03 00:00:00", "view_end_days_from_today": 3}])
+def test_a_bad_view_end_is_refused(demo_catalogue, fields):
+    demo_catalogue["events"][0]["sub_events"][0].update(fields)
+    with pytest.raises(ValueError, match="performance 101: .*view_end"):
+        from_dict(demo_catalogue, date(2030, 1, 1))
+
+
 # --- the large venue -----------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ in the sandbox).
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -361,3 +361,21 @@ def test_raw_event_type_on_main_and_sub_events(sandbox, path):
 def test_raw_event_type_on_a_sub_event_alone(sandbox):
     [sub] = requests.get(sandbox.url + "/v1/demo/events/401", timeout=5).json()
     assert sub["event_rep"] == "sub" and sub["event_type"] == ["Dans", "Jeugd"]
+
+
+def test_raw_view_end_as_the_catalogue_sets_it(start_sandbox, demo_catalogue):
+    # `event_view_end` is "0000-00-00 00:00:00" when unused (vdm-api.md); a catalogue may set it.
+    demo_catalogue["events"][0]["sub_events"][0]["event_view_end"] = "2031-06-01 23:30:00"
+    demo_catalogue["events"][0]["sub_events"][1]["view_end_days_from_today"] = 11
+    server = start_sandbox(demo_catalogue)
+    base = server.url + "/v1/demo/"
+    today = datetime.now(VENUE_TZ).date()
+    expected = {101: "2031-06-01 23:30:00", 102: f"{today + timedelta(days=11)} 00:00:00",
+                103: "0000-00-00 00:00:00"}
+    for path in ("events", "events/upcoming", "events/100", "eventtypes/Toneel"):
+        [storm] = [e for e in requests.get(base + path, timeout=5).json() if e["event_id"] == 100]
+        assert {s["event_id"]: s["event_view_end"] for s in storm["sub_events"]} == expected
+    assert requests.get(base + "events/101", timeout=5).json()[0]["event_view_end"] == expected[101]
+    vdm = VdmClient(server.url + "/v1", "demo", backoff=0)
+    assert vdm.performance(101).view_end == datetime(2031, 6, 1, 23, 30, tzinfo=VENUE_TZ)
+    assert vdm.performance(103).view_end is None

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, g, jsonify, request, url_for
 
 from ..vdm.models import now
 from . import sandbox
-from .catalogue import Performance, Show, money
+from .catalogue import NO_VIEW_END, VIEW_END_FORMAT, Performance, Show, money
 from .store import Refused
 
 bp = Blueprint("sandbox_api", __name__, url_prefix="/v1/<client_name>")
@@ -62,7 +62,9 @@ def _sub_event(show: Show, perf: Performance, free: dict[int, int]) -> dict:
         "event_date": perf.day.isoformat(),
         "event_time": perf.time,
         "event_end": perf.end,
-        "event_view_end": "0000-00-00 00:00:00",
+        # As the catalogue sets it. Assumption (VdM documents only "an optional cut-off later than
+        # the end time"): the sandbox serves it but hides nothing and refuses no sale because of it.
+        "event_view_end": perf.view_end.strftime(VIEW_END_FORMAT) if perf.view_end else NO_VIEW_END,
         "event_rep": "sub",
         "event_free": free.get(perf.id, 0),  # 0 unless for sale: see Store.free
         "event_status": perf.status,

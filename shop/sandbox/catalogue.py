@@ -2,7 +2,8 @@
 payment methods read from a JSON file, with dates that may be given relative to today.
 
 A performance's `event_date` is either a date (`"2027-03-14"`) or absent with
-`days_from_today` instead, so the shipped demo venue always lies in the future.
+`days_from_today` instead, so the shipped demo venue always lies in the future. Its
+optional `event_view_end` likewise: `"YYYY-MM-DD HH:MM:SS"`, or `view_end_days_from_today`.
 
 `SANDBOX_CATALOGUE=large` (or `large:<number of shows>`) is not a file: it is the
 generated venue of `large_venue`, built as the same kind of data and read by the same
@@ -24,6 +25,8 @@ from . import large_venue
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
 LARGE = "large"
 CENT = Decimal("0.01")
+VIEW_END_FORMAT = "%Y-%m-%d %H:%M:%S"
+NO_VIEW_END = "0000-00-00 00:00:00"
 LOCATION_FIELDS = ("location_address", "location_address1", "location_zip", "location_city",
                    "location_country", "location_phone")
 
@@ -83,6 +86,7 @@ class Performance:
     max_per_order: int
     ticket_types: tuple[TicketType, ...]
     genres: tuple[str, ...] = ()  # its own `event_type` if the catalogue gives one, else its show's
+    view_end: datetime | None = None  # `event_view_end`, venue time; None is VdM's "0000-00-00 00:00:00"
 
     @property
     def starts_at(self) -> datetime:
@@ -181,6 +185,27 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _view_end(sub: dict[str, Any], today: date) -> datetime | None:
+    """A performance's `event_view_end`, given like its date: either `event_view_end` in
+    VdM's format (`"YYYY-MM-DD HH:MM:SS"`, or `"0000-00-00 00:00:00"` for none), or
+    `view_end_days_from_today` (an integer: midnight at the start of that day). Neither: none."""
+    what = f"performance {sub.get('event_id')}"
+    if "event_view_end" in sub and "view_end_days_from_today" in sub:
+        raise ValueError(f"{what}: give event_view_end or view_end_days_from_today, not both")
+    if "view_end_days_from_today" in sub:
+        days = sub["view_end_days_from_today"]
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise ValueError(f"{what}: view_end_days_from_today must be a whole number of days, not {days!r}")
+        return datetime.combine(today + timedelta(days=days), datetime.min.time(), tzinfo=VENUE_TZ)
+    value = sub.get("event_view_end", NO_VIEW_END)
+    if value == NO_VIEW_END:
+        return None
+    try:
+        return datetime.strptime(value, VIEW_END_FORMAT).replace(tzinfo=VENUE_TZ)
+    except (TypeError, ValueError):
+        raise ValueError(f'{what}: event_view_end must be "YYYY-MM-DD HH:MM:SS", not {value!r}') from None
+
+
 def from_dict(data: dict[str, Any], today: date) -> Catalogue:
     # Address fields are optional: a hall without them is listed with nulls.
     locations = {
@@ -223,6 +248,7 @@ def from_dict(data: dict[str, Any], today: date) -> Catalogue:
                 max_per_order=int(sub.get("max_per_order", 10)),
                 ticket_types=type_sets[sub["ticket_types"]],
                 genres=_genres(sub["event_type"]) if "event_type" in sub else show_genres,
+                view_end=_view_end(sub, today),
             ))
         shows.append(Show(
             id=int(show["event_id"]),
