@@ -189,6 +189,22 @@ def test_two_tabs_at_once_make_one_order(start_sandbox, make_app):
         shop.stop()
 
 
+def test_a_quick_double_click_never_ends_on_an_expired_cart(sandbox, make_app):
+    """Issue 11, finding 4: with no added delay, one of two quick submits used to find the cart
+    already ordered by the other and say it had expired."""
+    shop = LiveServer(make_app(sandbox.url, SHOP_RATE_LIMIT_ORDER="1000 per minute",
+                               SHOP_RATE_LIMIT_CART="1000 per minute"))
+    try:
+        for _ in range(20):
+            answers = submit_together([shop.url] * 2, DETAILS)
+            locations = {a.headers.get("Location", "") for a in answers}
+            assert {a.status_code for a in answers} == {303} and len(locations) == 1, locations
+            assert "/sandbox/pay/" in locations.pop()
+    finally:
+        shop.stop()
+    assert len(orders_in(sandbox)) == 20
+
+
 def test_cart_changed_meanwhile_asks_again(web, sandbox):
     fill_cart(web, quantity=1)
     form = checkout_form(web)
