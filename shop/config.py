@@ -186,6 +186,10 @@ def checkout_settings(env: Mapping[str, str], instance_path: str) -> dict:
     if not all(m.isdigit() for m in methods):
         raise ConfigError(f"SHOP_PAYMENT_METHODS must be payment ids separated by commas, got {methods!r}")
     return {
+        # Tickets one address may hold in carts within SHOP_HOLD_MINUTES (see shop/holds.py).
+        "SHOP_HOLD_MAX_PER_PERFORMANCE": int(_float(env, "SHOP_HOLD_MAX_PER_PERFORMANCE", 10, minimum=1)),
+        "SHOP_HOLD_MAX": int(_float(env, "SHOP_HOLD_MAX", 20, minimum=1)),
+        "SHOP_HOLD_MINUTES": _float(env, "SHOP_HOLD_MINUTES", 30, minimum=1),
         "SHOP_RATE_LIMIT_CART": _limit(env, "SHOP_RATE_LIMIT_CART", "30 per minute"),
         "SHOP_RATE_LIMIT_ORDER": _limit(env, "SHOP_RATE_LIMIT_ORDER", "10 per minute"),
         "SHOP_FIELDS_REQUIRED": required,
