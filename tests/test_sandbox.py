@@ -258,3 +258,47 @@ def test_a_performance_that_cannot_be_sold_offers_nothing(start_sandbox, demo_ca
     refused = requests.post(base + f"cart/{cart_id}", json={"event_id": 104, "numberoftickets": 1,
                                                             "discount_id": STANDARD}, timeout=5)
     assert refused.status_code == 400 and refused.json() == {"message": "Event is not for sale"}
+
+
+# --- CORS: VdM's API is called from browsers (the plugins), its pages are not --------------
+
+ORIGIN = {"Origin": "https://theater.example"}
+
+
+def test_the_json_api_allows_any_origin(sandbox):
+    base = sandbox.url + "/v1/demo/"
+    created = requests.post(base + "cart/", headers=ORIGIN, timeout=5)
+    cart_id = created.json()["cart_id"]
+    added = requests.post(base + f"cart/{cart_id}", headers=ORIGIN, timeout=5,
+                          json={"event_id": 101, "numberoftickets": 1, "discount_id": STANDARD})
+    answers = [requests.get(base + "events", headers=ORIGIN, timeout=5), created, added,
+               requests.delete(base + f"cart/{cart_id}/{added.json()[0]['seat_id']}", headers=ORIGIN, timeout=5),
+               requests.get(base + "events/424242", headers=ORIGIN, timeout=5),  # errors too: 404,
+               requests.post(base + f"cart/{cart_id}", json={"event_id": 501, "numberoftickets": 1,
+                                                              "discount_id": STANDARD}, headers=ORIGIN, timeout=5),
+               requests.get(base + "no/such/endpoint", headers=ORIGIN, timeout=5),  # an unknown path,
+               requests.put(base + "events", headers=ORIGIN, timeout=5)]  # and a wrong method
+    assert [a.status_code for a in answers] == [200, 201, 200, 200, 404, 400, 404, 405]
+    assert [a.headers.get("Access-Control-Allow-Origin") for a in answers] == ["*"] * len(answers)
+
+
+@pytest.mark.parametrize("path, method", [("cart/", "POST"), ("cart/abc", "POST"), ("cart/abc/def", "DELETE"),
+                                          ("events", "GET"), ("order/create", "POST")])
+def test_the_json_api_answers_preflight_requests(sandbox, path, method):
+    answer = requests.options(f"{sandbox.url}/v1/demo/{path}", timeout=5, headers={
+        **ORIGIN, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": "content-type"})
+    assert 200 <= answer.status_code < 300 and answer.text == ""
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    methods = {m.strip() for m in answer.headers["Access-Control-Allow-Methods"].split(",")}
+    assert methods == {"GET", "POST", "DELETE"}
+    assert answer.headers["Access-Control-Allow-Headers"].lower() == "content-type"
+
+
+def test_the_pages_for_people_allow_no_other_origin(vdm, sandbox):
+    created = order(vdm)
+    status = vdm.order_status(created.order_key)
+    pages = [requests.get(url, headers=ORIGIN, timeout=5)
+             for url in (created.url, status.tickets_url, status.receipt_url, vdm.event(100).image)]
+    pages.append(requests.options(created.url, headers={**ORIGIN, "Access-Control-Request-Method": "POST"}, timeout=5))
+    assert [p.status_code for p in pages] == [200] * 5
+    assert not [p.url for p in pages if any(h.lower().startswith("access-control-") for h in p.headers)]

@@ -13,12 +13,11 @@ from pathlib import Path
 from flask import Flask, current_app, jsonify, request
 from flask_wtf import CSRFProtect
 
+from .. import TEMPLATES  # the shop's templates folder, installed or in a checkout: the pages are in its sandbox/
 from ..config import instance_secret, sandbox_settings
 from . import catalogue as catalogue_module
 from .catalogue import Catalogue
 from .store import Store
-
-TEMPLATES = str(Path(__file__).resolve().parents[2] / "templates")
 
 
 @dataclass
@@ -49,7 +48,27 @@ def init_sandbox(app: Flask, *, api: bool = True) -> Sandbox:
     app.register_blueprint(pages_bp)
     if api:
         app.register_blueprint(api_bp)
+        app.after_request(allow_any_origin)
     return sandbox
+
+
+API_PREFIX = "/v1/"
+
+
+def allow_any_origin(response):
+    """CORS for the JSON API, which VdM's plugins call from the buyer's browser.
+
+    Assumption: VdM allows any origin (`*`; the public API has no key and no cookies), for
+    GET, POST and DELETE with a JSON body (`Content-Type`). Every answer under /v1/ says so,
+    errors included; a preflight OPTIONS (answered by Flask for every API path) also lists the
+    methods and the header. The pages for people (payment, tickets, receipts, images) stay
+    same-origin only."""
+    if request.path.startswith(API_PREFIX):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    return response
 
 
 def sandbox() -> Sandbox:
@@ -71,7 +90,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     @app.errorhandler(405)
     def json_error(error):
         # VdM answers unknown paths with an error object, not an HTML page.
-        if request.path.startswith("/v1/"):
+        if request.path.startswith(API_PREFIX):
             return jsonify({"message": error.description if error.code == 405 else "Not found"}), error.code
         return error
 
