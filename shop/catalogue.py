@@ -6,15 +6,17 @@ for it; only adding tickets to the cart asks VdM, as it must.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from markupsafe import Markup
 
 from . import cart, listing, programme
 from .box_office import box_office
 from .extensions import cache
 from .forms import FIELD_PREFIX, tickets_form
+from .holds import PERFORMANCE, Holds
 from .sanitise import safe_image
 from .security import limiter
 from .snapshot import Snapshot
@@ -40,6 +42,20 @@ def hall(snapshot: Snapshot, performance):
     """The performance's hall with its address, when VdM's locations give one."""
     found = snapshot.locations.get(performance.location_id) if performance.location_id is not None else None
     return found if found is not None and found.address_lines else None
+
+
+def holds() -> Holds:
+    cfg = current_app.config
+    return Holds(limiter, cfg["SHOP_HOLD_MAX_PER_PERFORMANCE"], cfg["SHOP_HOLD_MAX"], cfg["SHOP_HOLD_MINUTES"])
+
+
+def hold_message(bound: str) -> str:
+    cfg = current_app.config
+    if bound == PERFORMANCE:
+        return _("You can hold at most %(num)d tickets for one performance at a time. Please complete your order "
+                 "first, or try again later.", num=cfg["SHOP_HOLD_MAX_PER_PERFORMANCE"])
+    return _("You can hold at most %(num)d tickets in carts at a time. Please complete your order first, or try "
+             "again later.", num=cfg["SHOP_HOLD_MAX"])
 
 
 @bp.get("/", endpoint="programme")
@@ -81,21 +97,34 @@ def performance(performance_id: int):
     form = tickets_form(list(ticket_types), perf.free)
     status = 200
     if request.method == "POST":
-        if state != programme.ON_SALE:
-            form.form_errors.append(_("Tickets for this performance cannot be bought now."))
-        elif form.validate_on_submit():
-            try:
-                cart.add(perf.id, form.chosen())
-            except cart.AddFailed as failure:
-                if failure.added:
-                    flash(cart.added_message(failure.added), "success")
-                    for ticket_type, _quantity in failure.added:  # so that sending again does not add them twice
-                        form[FIELD_PREFIX + ticket_type.id].data = "0"
-                form[FIELD_PREFIX + failure.ticket_type.id].errors.append(
-                    cart.refusal(_("These tickets could not be added."), failure.message))
-            else:
-                flash(cart.added_message(form.chosen()), "success")
-                return redirect(url_for("cart.show"), 303)
-        status = 422
+        status = add_tickets(perf, state, form)
+        if not isinstance(status, int):
+            return status
     return render_template("performance.html", event=event, performance=perf, state=state, form=form,
                            image=safe_image(event.image), hall=hall(snapshot, perf)), status
+
+
+def add_tickets(perf, state: str, form):
+    """The ticket form sent: a redirect to the cart, or the status to show the form again with."""
+    if state != programme.ON_SALE:
+        form.form_errors.append(_("Tickets for this performance cannot be bought now."))
+        return 422
+    if not form.validate_on_submit():
+        return 422
+    chosen = form.chosen()
+    refused = holds().take(get_remote_address(), perf.id, sum(n for _, n in chosen), session.get("cart_count", 0))
+    if refused:
+        form.form_errors.append(hold_message(refused))
+        return 429
+    try:
+        cart.add(perf.id, chosen)
+    except cart.AddFailed as failure:
+        if failure.added:
+            flash(cart.added_message(failure.added), "success")
+            for ticket_type, _quantity in failure.added:  # so that sending again does not add them twice
+                form[FIELD_PREFIX + ticket_type.id].data = "0"
+        form[FIELD_PREFIX + failure.ticket_type.id].errors.append(
+            cart.refusal(_("These tickets could not be added."), failure.message))
+        return 422
+    flash(cart.added_message(chosen), "success")
+    return redirect(url_for("cart.show"), 303)
