@@ -16,7 +16,19 @@ from .programme import map_url
 from .sanitise import clean_html, safe_image
 from .vdm import VdmClient
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def _folder(name: str) -> str:
+    """templates/ or static/: inside the package when installed from the wheel (pyproject.toml maps
+    them there), at the top of the repository in a checkout and its editable install."""
+    installed = PACKAGE / name
+    return str(installed if installed.is_dir() else ROOT / name)
+
+
+TEMPLATES = _folder("templates")  # the sandbox's pages too, in its sandbox/
+STATIC = _folder("static")
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None, *,
@@ -25,8 +37,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None, *,
     `vdm_client` replaces the client the shop would make (tests give it a fake)."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=TEMPLATES,
+        static_folder=STATIC,
         instance_path=instance_path or os.environ.get("SHOP_INSTANCE_PATH") or None,
     )
     # Overrides named like environment variables are read as such; the rest is Flask config.

@@ -1,0 +1,177 @@
+"""The shop as a venue installs it: the sdist built from the working tree, the wheel built from that
+sdist (as `pip install` of a release does), installed away from the checkout, and served by README's
+Deploy command (gunicorn with a copy of gunicorn.conf.py) from a folder that is not the checkout."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import checkout_fields, csrf_token
+
+ROOT = Path(__file__).resolve().parent.parent
+STANDARD = "2ePdA8q3BN"
+# What building must never copy from a developer's working tree (nor write into it).
+NOT_SOURCES = (".git", ".venv", "node_modules", "test-artifacts", ".hypothesis", ".pytest_cache", "instance",
+               ".env", "build", "dist", "*.egg-info", "__pycache__", "*.pyc")
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+
+
+def run(command: list[str], **kwargs) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, **kwargs)
+    assert done.returncode == 0, f"{' '.join(command)[:200]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """sdist -> wheel -> `pip install --target`, all offline and outside the checkout."""
+    import setuptools
+
+    major, minor = (int(part) for part in setuptools.__version__.split(".")[:2])
+    assert (major, minor) >= (70, 1), ("building a wheel without build isolation needs setuptools>=70.1: "
+                                       "pip install -e '.[test]'")
+    tmp = tmp_path_factory.mktemp("package")
+    source, dist, site = tmp / "source", tmp / "dist", tmp / "site"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
+    run([sys.executable, "-c", "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])",
+         str(dist)], cwd=source)
+    (sdist,) = dist.glob("vdm_shop-*.tar.gz")
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(dist),
+         str(sdist)], cwd=tmp)
+    (wheel,) = dist.glob("vdm_shop-*.whl")
+    run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(site), str(wheel)], cwd=tmp)
+    return {"sdist": sdist, "wheel": wheel, "site": site, "tmp": tmp}
+
+
+def test_sdist_and_wheel_carry_the_templates_and_the_stylesheet(built):
+    templates, static = files_under(ROOT / "templates"), files_under(ROOT / "static")
+    assert "sandbox/pay.html" in templates and "shop.css" in static
+    # The modules, the demo venue, the sandbox's images, the translations (the .pot is only for translators).
+    code = [name for name in files_under(ROOT / "shop") if not name.endswith(".pot")]
+    with zipfile.ZipFile(built["wheel"]) as wheel:
+        names = set(wheel.namelist())
+    expected = ({f"shop/templates/{name}" for name in templates} | {f"shop/static/{name}" for name in static}
+                | {f"shop/{name}" for name in code})
+    missing = sorted(expected - names)
+    assert not missing, f"not in the wheel: {missing}"
+    with tarfile.open(built["sdist"]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    expected = ({f"templates/{name}" for name in templates} | {f"static/{name}" for name in static}
+                | {"gunicorn.conf.py", "pyproject.toml", "README.md"})
+    assert not expected - names, f"not in the sdist: {sorted(expected - names)}"
+
+
+def installed_env(built) -> dict[str, str]:
+    """No settings of the developer's, and the installed package first on the path."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("VDM_", "SHOP_", "SANDBOX_", "GUNICORN_", "FLASK_")) and k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(built["site"])
+    return env
+
+
+CHECK = """
+import json, sys
+import shop, shop.sandbox
+app = shop.create_app({"TESTING": True}, instance_path=sys.argv[1])
+sandbox = shop.sandbox.create_app({"TESTING": True}, instance_path=sys.argv[1] + "-sandbox")
+app.extensions["box_office"].catalogue.stop()
+for a in (app, sandbox):
+    a.jinja_env.get_template("sandbox/pay.html")
+print(json.dumps({"shop": shop.__file__, "sandbox_templates": shop.sandbox.TEMPLATES,
+                  "templates": app.jinja_loader.searchpath, "static": app.static_folder}))
+"""
+
+
+def test_the_installed_package_is_the_one_imported(built):
+    """The checkout must not be what runs: the working directory is elsewhere and the installed copy is
+    first on the path (ahead of the .venv's editable install)."""
+    import json
+
+    elsewhere = built["tmp"] / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    found = json.loads(run([sys.executable, "-c", CHECK, str(built["tmp"] / "instance")], cwd=elsewhere,
+                           env=installed_env(built)).splitlines()[-1])
+    site = str(built["site"].resolve())
+    for where in (found["shop"], found["sandbox_templates"], *found["templates"], found["static"]):
+        assert where.startswith(site), f"{where} is not in the installed package ({site})"
+
+
+def test_installed_shop_serves_the_buyers_path_under_the_deploy_command(built):
+    """README's Deploy: `gunicorn -c gunicorn.conf.py` with a copy of the config, run from another folder."""
+    conf, workdir = built["tmp"] / "etc" / "gunicorn.conf.py", built["tmp"] / "srv"
+    conf.parent.mkdir(exist_ok=True)
+    workdir.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "gunicorn.conf.py", conf)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    shop = f"http://127.0.0.1:{port}"
+    env = installed_env(built)
+    env.update(SHOP_INSTANCE_PATH=str(built["tmp"] / "shop-instance"), GUNICORN_BIND=f"127.0.0.1:{port}",
+               GUNICORN_WORKERS="1")
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    proc = subprocess.Popen([gunicorn, "-c", str(conf)], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    failure: Exception | None = None
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # up, and the catalogue (prices included) loaded from the built-in sandbox
+            try:
+                ready = requests.get(f"{shop}/readyz", timeout=2)
+                if ready.status_code == 200 and ready.json().get("catalogue_complete"):
+                    break
+            except requests.ConnectionError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the installed shop did not start"
+            time.sleep(0.2)
+        browser = requests.Session()
+        browser.headers["Accept-Language"] = "en"
+
+        def page(url: str, contains: str, **kwargs) -> requests.Response:
+            answer = browser.get(url if url.startswith("http") else shop + url, timeout=10, **kwargs)
+            assert answer.status_code == 200 and contains in answer.text, f"{url}: {answer.status_code}"
+            return answer
+
+        page("/", "De Storm")
+        page("/shows/100", "De Storm")
+        css = page("/static/shop.css", "--accent")
+        assert css.content == (ROOT / "static" / "shop.css").read_bytes()
+        page("/branding.css", "--accent")
+        html = page("/performances/101", "De Storm").text
+        added = browser.post(f"{shop}/performances/101", data={"csrf_token": csrf_token(html),
+                                                                 f"qty_{STANDARD}": "2"}, timeout=10)
+        assert added.status_code == 200 and added.url == f"{shop}/cart/" and "De Storm" in added.text
+        page("/cart/", "De Storm")
+        form = {**checkout_fields(page("/checkout/", "De Storm").text), "email": "ann@example.org",
+                "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
+        to_pay = browser.post(f"{shop}/checkout/", data=form, allow_redirects=False, timeout=10)
+        assert to_pay.status_code == 303, to_pay.text[-2000:]
+        payment = page(to_pay.headers["Location"], "De Storm")  # the sandbox's payment page, on the shop's address
+        order = browser.post(payment.url, data={"csrf_token": csrf_token(payment.text), "pay": "x"}, timeout=10)
+        assert order.status_code == 200 and "Your order is paid" in order.text
+        links = re.findall(r'<a class="button[^"]*" href="([^"]+)">(?:Show my tickets|Receipt)</a>', order.text)
+        assert len(links) == 2
+        for url in links:
+            page(url, "De Storm")
+    except (AssertionError, requests.RequestException) as error:
+        failure = error
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert failure is None, f"{failure}\n--- gunicorn:\n{output[-3000:]}"
+    assert "TemplateNotFound" not in output and "Traceback" not in output, output[-3000:]
