@@ -53,6 +53,10 @@ class BoxOffice:
         self._pid = os.getpid() if client else None
         self.budget = cfg["VDM_READ_TIMEOUT"]
         self.status_interval = cfg["SHOP_STATUS_INTERVAL"]
+        # With Redis the gates are shared by every process; in memory they are this process's,
+        # in a store that only time empties, so a flood of made-up keys cannot push out a real
+        # order's gate (the shared cache drops entries when it is full).
+        self.gates = cache if cfg["SHOP_REDIS_URL"] else Gates()
         prefix = f"vdmshop:{cfg['VDM_CLIENT_NAME']}:"
         store = RedisStore(cfg["SHOP_REDIS_URL"], prefix) if cfg["SHOP_REDIS_URL"] else MemoryStore()
         self.catalogue = Catalogue(self.client, store, interval=cfg["SHOP_CATALOGUE_REFRESH"],
@@ -167,22 +171,22 @@ class BoxOffice:
         Returns None when another request is asking right now or the last try failed less
         than an interval ago; raises NotFound for an unknown order.
         """
-        key = f"order-status:{order_key}"
-        known = cache.get(key)
+        key, gates = f"order-status:{order_key}", self.gates
+        known = gates.get(key)
         if known is None:
             with _gate_lock:
-                allowed = cache.add(f"order-status-gate:{order_key}", True, timeout=self.status_interval)
+                allowed = gates.add(f"order-status-gate:{order_key}", True, timeout=self.status_interval)
             if allowed:
                 try:
                     known = self.client().order_status(order_key)
                 except NotFound:
                     known = _NOT_FOUND
-                cache.set(key, known, timeout=self.status_interval)
+                gates.set(key, known, timeout=self.status_interval)
             else:
                 deadline = time.monotonic() + wait
                 while known is None and time.monotonic() < deadline:
                     time.sleep(0.1)
-                    known = cache.get(key)
+                    known = gates.get(key)
         if known == _NOT_FOUND:
             raise NotFound("Order not found")
         return known
@@ -194,6 +198,36 @@ class BoxOffice:
             value = fetch()
             cache.set(key, value, timeout=max(1, int(seconds)))
         return value
+
+
+class Gates:
+    """A small store in memory whose entries leave only when their time is up (the cache's
+    add, get and set, without its eviction when full)."""
+
+    def __init__(self):
+        self._entries: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        expires, value = self._entries.get(key, (0.0, None))
+        return value if expires > time.monotonic() else None
+
+    def set(self, key: str, value, timeout: float) -> None:
+        with self._lock:
+            self._put(key, value, timeout)
+
+    def add(self, key: str, value, timeout: float) -> bool:
+        with self._lock:
+            if self.get(key) is not None:
+                return False
+            self._put(key, value, timeout)
+            return True
+
+    def _put(self, key: str, value, timeout: float) -> None:
+        now = time.monotonic()
+        if len(self._entries) > 1000:  # a few seconds' worth at most: drop what has expired
+            self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
+        self._entries[key] = (now + timeout, value)
 
 
 _NOT_FOUND = "not-found"

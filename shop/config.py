@@ -18,6 +18,10 @@ class ConfigError(RuntimeError):
     """A setting is missing or unusable; the message says which and why."""
 
 
+# Below this the shop's own forms (the checkout with long names in UTF-8) might not fit.
+MIN_BODY_BYTES = 4096
+
+
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -132,6 +136,8 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "SHOP_IMAGE_HOSTS": _origins(env, "SHOP_IMAGE_HOSTS"),
         # Shared state for several processes and hosts: cache, status throttle, rate limits, ledger.
         "SHOP_REDIS_URL": _redis_url(env, "SHOP_REDIS_URL"),
+        # The largest request body the shop reads (its biggest form is a few KiB); larger gets 413.
+        "SHOP_MAX_BODY_BYTES": int(_float(env, "SHOP_MAX_BODY_BYTES", 64 * 1024, minimum=MIN_BODY_BYTES)),
     }
     settings.update(catalogue_settings(env))
     settings.update(venue_settings(env, sandbox=not api_url))
@@ -192,6 +198,8 @@ def checkout_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "SHOP_HOLD_MINUTES": _float(env, "SHOP_HOLD_MINUTES", 30, minimum=1),
         "SHOP_RATE_LIMIT_CART": _limit(env, "SHOP_RATE_LIMIT_CART", "30 per minute"),
         "SHOP_RATE_LIMIT_ORDER": _limit(env, "SHOP_RATE_LIMIT_ORDER", "10 per minute"),
+        # Order pages for keys this shop did not create (each one costs a VdM call).
+        "SHOP_RATE_LIMIT_ORDER_LOOKUP": _limit(env, "SHOP_RATE_LIMIT_ORDER_LOOKUP", "20 per minute"),
         "SHOP_FIELDS_REQUIRED": required,
         "SHOP_FIELDS_HIDDEN": hidden,
         "SHOP_PAYMENT_METHODS": [int(m) for m in methods],

@@ -14,6 +14,7 @@ from .box_office import box_office
 from .errors import error_page
 from .forms import ID
 from .sanitise import safe_link
+from .security import limiter
 from .vdm import NotFound, VdmError
 
 bp = Blueprint("orders", __name__, url_prefix="/order")
@@ -43,7 +44,15 @@ def payment_return():
     return redirect(url_for("orders.order", order_key=order_key), 303)
 
 
+def made_here() -> bool:
+    """An order this shop created (in its ledger): its page is never limited. Made-up keys
+    each cost a VdM call, so they are limited per address."""
+    order_key = (request.view_args or {}).get("order_key", "")
+    return bool(ORDER_KEY.match(order_key)) and current_app.extensions["ledger"].by_order(order_key) is not None
+
+
 @bp.get("/<order_key>")
+@limiter.limit(lambda: current_app.config["SHOP_RATE_LIMIT_ORDER_LOOKUP"], exempt_when=made_here)
 def order(order_key: str):
     if not ORDER_KEY.match(order_key):
         abort(404)

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
-from shop.vdm import Event, Location, PaymentMethod, TicketType, UpstreamTimeout
+from shop.vdm import Event, Location, NotFound, OrderStatus, PaymentMethod, TicketType, UpstreamTimeout
 
 
 def sub_event(event_id: int, main_id: int, day: date, *, hall: int = 1, free: int = 10, status: str = "pub",
@@ -46,6 +46,7 @@ class FakeVdm:
         self.failing: dict[str, Exception] = {}
         self.hanging: dict[str, threading.Event] = {}
         self.prices: dict[int, str] = {}
+        self.orders: dict[str, str] = {}  # order key: payment status
         self.in_flight = self.most_in_flight = 0
         self._lock = threading.Lock()
 
@@ -98,6 +99,13 @@ class FakeVdm:
     def event_types(self) -> list[str]:
         self._call("event_types")
         return ["Toneel"]
+
+    def order_status(self, order_key: str) -> OrderStatus:
+        self._call("order_status")
+        self.calls[f"order_status:{order_key}"] += 1
+        if order_key not in self.orders:
+            raise NotFound("Order not found")
+        return OrderStatus.from_dict(order_key, {"order_payment_status": self.orders[order_key]})
 
     @property
     def total_calls(self) -> int:
