@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .box_office import CatalogueLoading
 from .vdm import NotFound, VdmError
@@ -37,6 +38,9 @@ PAGES = {
                      _l("We could not accept that form: it was sent without the page it belongs to, for "
                         "example from a tab opened long ago or with cookies turned off. Nothing was changed "
                         "or ordered."), "cart"),
+    "too_large": (413, _l("That was too much to send"),
+                  _l("We could not accept what was sent: it was far larger than any form of this shop. Nothing "
+                     "was changed or ordered."), "cart"),
 }
 
 
@@ -71,6 +75,11 @@ def init_app(app: Flask) -> None:
     def csrf_refused(error):
         # The form came without its session (cookies off, a very old tab) or from another site.
         return error_page("form_refused")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        # A body over SHOP_MAX_BODY_BYTES, refused unread (shop/security.py).
+        return error_page("too_large")
 
     @app.errorhandler(404)
     def not_found(error):

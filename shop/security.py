@@ -10,9 +10,13 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Parts a multipart body may have: the shop's largest form, the checkout, has about fifteen.
+MAX_FORM_PARTS = 100
 
 
 def _origin(url: str) -> str | None:
@@ -67,6 +71,25 @@ def init_app(app: Flask) -> None:
     app.config.update(SESSION_COOKIE_SECURE=https, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       PREFERRED_URL_SCHEME="https" if https else "http")
     csp = content_security_policy(app)
+
+    # Request bodies: Flask answers 413 to a declared length over the limit without reading the
+    # body, and reads a body without a length (chunked) no further than the limit.
+    limit = cfg["SHOP_MAX_BODY_BYTES"]
+    cfg.update(MAX_CONTENT_LENGTH=limit, MAX_FORM_MEMORY_SIZE=limit, MAX_FORM_PARTS=MAX_FORM_PARTS)
+
+    def refuse_oversized_bodies():
+        # Before the CSRF check, which reads the form; and also where nothing would read the body.
+        if request.content_length is not None:
+            if request.content_length > limit:
+                raise RequestEntityTooLarge()
+        elif request.method not in ("GET", "HEAD", "OPTIONS") and request.environ.get("wsgi.input_terminated"):
+            # Werkzeug silently cuts such a body off at the limit, and a form would be parsed from
+            # what came before the cut. So the body is read here, kept for the form, and refused
+            # when it reaches the limit (it may well go on).
+            if len(request.get_data(cache=True, parse_form_data=False)) >= limit:
+                raise RequestEntityTooLarge()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_bodies)
 
     @app.after_request
     def headers(response):

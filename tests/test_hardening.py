@@ -1,0 +1,216 @@
+"""Faults, rushes and hostile visitors (issue 11): bodies too large to read, values that are
+not strings, ids with a trailing newline, invisible names, log lines that must stay JSON,
+forwarded headers from a proxy that is not trusted, and weak secret keys."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import text
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+ROOT = Path(__file__).resolve().parent.parent
+FORM = "application/x-www-form-urlencoded"
+EN = {"Accept-Language": "en"}
+
+
+class Body(io.RawIOBase):
+    """A request body of `size` bytes that counts what the shop reads of it."""
+
+    def __init__(self, size: int):
+        self.size, self.sent = size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = min(len(buffer), self.size - self.sent)
+        buffer[:n] = b"a" * n
+        self.sent += n
+        return n
+
+
+def send(app, path: str, body: Body, *, length: int | None, content_type: str = FORM, headers=None,
+         streamed: bool = False):
+    """POST straight into the WSGI app: a declared Content-Length, or (`streamed`) none at all, as a
+    server that takes chunked bodies passes them on (with wsgi.input_terminated)."""
+    environ = EnvironBuilder(path=path, method="POST", headers={**EN, **(headers or {})}).get_environ()
+    environ.update({"wsgi.input": body, "CONTENT_TYPE": content_type})
+    environ.pop("CONTENT_LENGTH", None)
+    if length is not None:
+        environ["CONTENT_LENGTH"] = str(length)
+    if streamed:
+        environ.update({"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"})
+    started = time.monotonic()
+    app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
+    page = b"".join(app_iter).decode()
+    return int(status.split()[0]), page, time.monotonic() - started
+
+
+# --- 1. request bodies are bounded ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/cart/remove", "/checkout/", "/language/en", "/performances/101"])
+def test_an_oversized_body_is_refused_unread(app, path):
+    body = Body(300_000_000)
+    status, page, seconds = send(app, path, body, length=300_000_000)
+    assert status == 413 and body.sent == 0 and seconds < 2
+    assert "far larger than any form" in page and "Nothing was changed or ordered" in page and "Traceback" not in page
+
+
+def test_an_oversized_json_body_with_a_token_is_refused_unread(app):
+    web = app.test_client()
+    from conftest import csrf_token
+
+    token = csrf_token(text(web.get("/")))
+    body = Body(200_000_000)
+    status, _page, _seconds = send(app, "/language/en", body, length=200_000_000, content_type="application/json",
+                                   headers={"X-CSRFToken": token})
+    assert status == 413 and body.sent == 0
+
+
+@pytest.mark.parametrize("path", ["/cart/remove", "/checkout/", "/language/en"])
+def test_a_streamed_body_without_length_is_cut_off_at_the_limit(app, path):
+    body = Body(50_000_000)  # as a chunked upload that goes on and on
+    status, page, seconds = send(app, path, body, length=None, streamed=True)
+    assert status == 413 and "far larger than any form" in page and seconds < 5
+    assert body.sent <= app.config["SHOP_MAX_BODY_BYTES"] + 64 * 1024
+
+
+def test_a_streamed_form_under_the_limit_is_read_whole(web):
+    from conftest import csrf_token
+
+    token = csrf_token(text(web.get("/")))
+    form = f"csrf_token={token}&next=/cart/&pad={'x' * 30000}".encode()
+    answer = web.post("/language/en", input_stream=io.BytesIO(form), content_type=FORM,
+                      headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/cart/"
+    assert "Your cart" in text(web.get("/cart/"))  # the switch to English took: the token was read
+
+
+def test_the_limit_is_a_setting_and_ordinary_forms_fit(make_app, sandbox):
+    from conftest import csrf_token
+
+    app = make_app(sandbox.url, SHOP_MAX_BODY_BYTES="8192")
+    assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_FORM_MEMORY_SIZE"] == 8192
+    web = app.test_client()
+    token = csrf_token(text(web.get("/performances/101")))
+    fits = web.post("/performances/101", data={"csrf_token": token, "qty_2ePdA8q3BN": "1", "pad": "x" * 7000})
+    assert fits.status_code == 303
+    too_much = web.post("/performances/101", data={"csrf_token": token, "qty_2ePdA8q3BN": "1", "pad": "x" * 9000},
+                        headers=EN)
+    assert too_much.status_code == 413 and "far larger than any form" in text(too_much)
+
+
+def test_the_default_limit_is_far_above_any_form(app):
+    assert app.config["SHOP_MAX_BODY_BYTES"] == 64 * 1024
+    assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024 and app.config["MAX_FORM_PARTS"] <= 200
+
+
+def test_a_multipart_body_of_many_parts_is_refused(app):
+    web = app.test_client()
+    answer = web.post("/cart/remove", data={f"f{i}": "1" for i in range(500)}, content_type="multipart/form-data",
+                      headers=EN)
+    assert answer.status_code == 413
+
+
+@pytest.mark.parametrize("raw", ["", "0", "abc", "100"])
+def test_a_bad_body_limit_stops_the_start(tmp_path, raw):
+    from shop.config import ConfigError, shop_settings
+
+    if raw == "":
+        assert shop_settings({}, str(tmp_path))["SHOP_MAX_BODY_BYTES"] == 64 * 1024
+        return
+    with pytest.raises(ConfigError, match="SHOP_MAX_BODY_BYTES"):
+        shop_settings({"SHOP_MAX_BODY_BYTES": raw}, str(tmp_path))
+
+
+def test_a_refused_body_is_logged(app):
+    import json
+    import logging
+
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logging.getLogger("shop.requests").addHandler(handler)
+    try:
+        send(app, "/cart/remove", Body(1_000_000), length=1_000_000)
+    finally:
+        logging.getLogger("shop.requests").removeHandler(handler)
+    assert [(line["path"], line["status"]) for line in map(json.loads, lines)] == [("/cart/remove", 413)]
+
+
+# --- the production server (gunicorn.conf.py) -----------------------------------------------
+
+
+def start_gunicorn(folder, **env) -> tuple[subprocess.Popen, int]:
+    """gunicorn with gunicorn.conf.py on a free port, serving the shop on its built-in sandbox."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("VDM_", "SHOP_", "SANDBOX_", "GUNICORN_"))}
+    environ.update(SHOP_INSTANCE_PATH=str(folder), GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1",
+                   GUNICORN_THREADS="4", **env)
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    proc = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py"], cwd=ROOT, env=environ, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc, port
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail("gunicorn did not start")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def gunicorn_port(tmp_path_factory):
+    proc, port = start_gunicorn(tmp_path_factory.mktemp("gunicorn"))
+    yield port
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def raw_request(port: int, head: str, body: bytes = b"", seconds: float = 5) -> bytes:
+    """Send bytes as they are and return the status line and headers of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as conn:
+        conn.sendall(head.encode("latin-1") + body)
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except socket.timeout:
+            pass
+    return answer.split(b"\r\n\r\n")[0]
+
+
+def test_gunicorn_refuses_an_oversized_body_at_once(gunicorn_port):
+    started = time.monotonic()
+    head = ("POST /cart/remove HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 300000000\r\n\r\n")
+    answer = raw_request(gunicorn_port, head, b"seat_id=" + b"a" * 1000)
+    assert answer.startswith(b"HTTP/1.1 413"), answer
+    assert time.monotonic() - started < 3
+
+
+def test_gunicorn_cuts_off_an_endless_chunked_body(gunicorn_port):
+    head = ("POST /cart/remove HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"400\r\n" + b"a" * 1024 + b"\r\n"
+    answer = raw_request(gunicorn_port, head, chunk * 100)  # 100 KiB so far, and no end in sight
+    assert answer.startswith(b"HTTP/1.1 413"), answer
