@@ -204,13 +204,14 @@ class Gates:
     """A small store in memory whose entries leave only when their time is up (the cache's
     add, get and set, without its eviction when full)."""
 
-    def __init__(self):
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
         self._entries: dict[str, tuple[float, object]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str):
         expires, value = self._entries.get(key, (0.0, None))
-        return value if expires > time.monotonic() else None
+        return value if expires > self.clock() else None
 
     def set(self, key: str, value, timeout: float) -> None:
         with self._lock:
@@ -223,8 +224,12 @@ class Gates:
             self._put(key, value, timeout)
             return True
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def _put(self, key: str, value, timeout: float) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if len(self._entries) > 1000:  # a few seconds' worth at most: drop what has expired
             self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
         self._entries[key] = (now + timeout, value)
