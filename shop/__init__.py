@@ -49,6 +49,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None, *,
     app.config.update(shop_settings(env, app.instance_path))
     app.config.update({k: v for k, v in overrides.items() if k not in env.read})
     logging.basicConfig(level=logging.INFO)
+    if not app.config["SHOP_BASE_URL"]:
+        # Only a shop on this machine works out its own address from the request (VdM's
+        # redirectURL); any other Host header is refused rather than believed.
+        app.config.setdefault("TRUSTED_HOSTS", ["localhost", "127.0.0.1", "::1"])
 
     redis_url = app.config["SHOP_REDIS_URL"]
     if redis_url:
