@@ -13,6 +13,7 @@ import requests
 from shop.vdm import Customer, Rejected, VdmClient
 
 STANDARD = "2ePdA8q3BN"
+CHOICES = ("pay", "pending", "cancel", "partial")
 CUSTOMER = Customer(email="buyer@example.org", firstname="Bo", lastname="Buyer")
 
 
@@ -148,12 +149,29 @@ def test_pending_becomes_paid_after_the_delay(start_sandbox):
 
 def test_a_settled_order_cannot_be_paid_again(vdm):
     created = order(vdm)
-    _choose(vdm, created.url, "cancel")
+    session, _, token = _pay_page(created.url)
+    cancel = session.post(created.url, data={"csrf_token": token, "cancel": "x"}, allow_redirects=False, timeout=5)
+    assert cancel.status_code == 303
     assert "cannot be paid again" in requests.get(created.url, timeout=5).text
-    session, _, token = _pay_page(order(vdm).url)  # a token from a page that still has the form
+    # The same form sent again (a second click, the back button): back to the shop, nothing changes.
     again = session.post(created.url, data={"csrf_token": token, "pay": "x"}, allow_redirects=False, timeout=5)
-    assert again.status_code == 303
+    assert again.status_code == 303 and again.headers["Location"].endswith("return=" + created.order_key)
     assert vdm.order_status(created.order_key).status == "cancelled"
+
+
+def test_a_payment_form_settles_only_the_order_of_its_page(vdm):
+    mine, theirs = order(vdm), order(vdm)
+    session, _, token = _pay_page(mine.url)  # a valid CSRF token, from the page of another order
+    for choice in CHOICES:
+        forged = session.post(theirs.url, data={"csrf_token": token, choice: "x"}, allow_redirects=False, timeout=5)
+        assert forged.status_code == 403
+    assert vdm.order_status(theirs.order_key).status == "none"
+    # The right page still works: in this session for its own order, and for the other order
+    # once its page has been opened.
+    assert _choose(vdm, theirs.url, "pay").status_code == 303
+    assert session.post(mine.url, data={"csrf_token": token, "cancel": "x"}, allow_redirects=False,
+                        timeout=5).status_code == 303
+    assert [vdm.order_status(o.order_key).status for o in (mine, theirs)] == ["cancelled", "paid"]
 
 
 def test_ticket_and_receipt_pages(vdm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, abort, redirect, render_template
+from flask import Blueprint, abort, redirect, render_template, session
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
@@ -15,6 +15,7 @@ from .store import Order, Refused
 bp = Blueprint("sandbox_pages", __name__, url_prefix="/sandbox", static_folder="static")
 
 CHOICES = ("pay", "pending", "cancel", "partial")
+SETTLEABLE = ("none", "pending")  # as templates/sandbox/pay.html and Store.settle have it
 
 
 class PaymentForm(FlaskForm):
@@ -48,11 +49,32 @@ def return_url(redirect_url: str, order_key: str) -> str:
     return urlunsplit(parts._replace(query=query + urlencode({"return": order_key})))
 
 
+# The orders whose payment form this session was shown, newest last. A settle POST must come
+# from such a session, in addition to its CSRF token: the CSRF token is the same on every page
+# of a session, so alone it let a form of one order settle any other order whose key was known.
+# Kept in the session (the shop's, inside the shop) rather than in a field of the form, so that
+# the form, the template and the scripts that post it (CSRF token and cookie) stay as they are.
+SHOWN = "sandbox_payment_forms"
+KEEP = 10
+
+
+def _shown() -> list[str]:
+    keys = session.get(SHOWN)
+    return keys if isinstance(keys, list) else []
+
+
+def _remember(order_key: str) -> None:
+    if _shown()[-1:] != [order_key]:
+        session[SHOWN] = ([k for k in _shown() if k != order_key] + [order_key])[-KEEP:]
+
+
 @bp.route("/pay/<order_key>", methods=["GET", "POST"])
 def pay(order_key: str):
     order = _order(order_key)
     form = PaymentForm()
     if form.validate_on_submit():
+        if order_key not in _shown():
+            abort(403, "This form is not from the payment page of this order: open that page and choose again.")
         choice = next((c for c in CHOICES if form[c].data), None)
         if choice is None:
             abort(400)
@@ -61,6 +83,8 @@ def pay(order_key: str):
         except Refused:
             pass  # already settled: send the person back all the same, the shop asks the status
         return redirect(return_url(order.redirect_url, order_key), 303)
+    if order.status in SETTLEABLE:  # the page shows the form
+        _remember(order_key)
     return render_template("sandbox/pay.html", order=order, lines=_lines(order), form=form,
                            method=sandbox().catalogue.payment_method(order.payment_id),
                            back=return_url(order.redirect_url, order_key))
