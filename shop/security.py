@@ -17,6 +17,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Parts a multipart body may have: the shop's largest form, the checkout, has about fifteen.
 MAX_FORM_PARTS = 100
+# The bodies the shop's forms take: a form of strings (multipart only without files), or none.
+FORM_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def _origin(url: str) -> str | None:
@@ -62,6 +65,13 @@ class RedactPersonalData(logging.Filter):
         return True
 
 
+def _refused(status: int):
+    from .errors import error_page
+
+    page, _status, headers = error_page("form_refused")
+    return page, status, headers
+
+
 def init_app(app: Flask) -> None:
     cfg = app.config
     if cfg["SHOP_TRUST_PROXY"]:
@@ -77,19 +87,28 @@ def init_app(app: Flask) -> None:
     limit = cfg["SHOP_MAX_BODY_BYTES"]
     cfg.update(MAX_CONTENT_LENGTH=limit, MAX_FORM_MEMORY_SIZE=limit, MAX_FORM_PARTS=MAX_FORM_PARTS)
 
-    def refuse_oversized_bodies():
-        # Before the CSRF check, which reads the form; and also where nothing would read the body.
+    def check_body():
+        """Before the CSRF check, which reads the form: refuse a body over the limit, and any body
+        but a form of strings. Flask-WTF would hand a JSON body's numbers, lists and objects, or
+        a multipart body's files, to WTForms, whose string fields then fail with a 500."""
         if request.content_length is not None:
-            if request.content_length > limit:
+            if request.content_length > limit:  # also where nothing would read the body
                 raise RequestEntityTooLarge()
-        elif request.method not in ("GET", "HEAD", "OPTIONS") and request.environ.get("wsgi.input_terminated"):
+        elif request.method not in SAFE_METHODS and request.environ.get("wsgi.input_terminated"):
             # Werkzeug silently cuts such a body off at the limit, and a form would be parsed from
             # what came before the cut. So the body is read here, kept for the form, and refused
             # when it reaches the limit (it may well go on).
             if len(request.get_data(cache=True, parse_form_data=False)) >= limit:
                 raise RequestEntityTooLarge()
+        if request.method in SAFE_METHODS:
+            return None
+        if request.mimetype not in FORM_TYPES:
+            return _refused(415)
+        if request.files:
+            return _refused(400)
+        return None
 
-    app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_bodies)
+    app.before_request_funcs.setdefault(None, []).insert(0, check_body)
 
     @app.after_request
     def headers(response):

@@ -214,3 +214,83 @@ def test_gunicorn_cuts_off_an_endless_chunked_body(gunicorn_port):
     chunk = b"400\r\n" + b"a" * 1024 + b"\r\n"
     answer = raw_request(gunicorn_port, head, chunk * 100)  # 100 KiB so far, and no end in sight
     assert answer.startswith(b"HTTP/1.1 413"), answer
+
+
+# --- 3. forms take strings only -----------------------------------------------------------------
+
+STANDARD = "2ePdA8q3BN"
+REFUSED = "We could not accept that form"
+# Every form of the shop, the page its token comes from, and a field to put a non-string in.
+ROUTES = {"/language/en": ("/", ["next"]), "/performances/101": ("/performances/101", [f"qty_{STANDARD}"]),
+          "/cart/remove": ("/cart/", ["seat_id"]),
+          "/checkout/": ("/checkout/", ["email", "firstname", "lastname", "phone", "zip", "address", "city"])}
+NOT_STRINGS = [5, 1.5, True, None, {"a": 1}, [1]]
+
+
+def with_cart(web) -> str:
+    """Put a ticket in the cart; the checkout page's token and hidden fields come back."""
+    from conftest import checkout_fields, submit
+
+    assert submit(web, "/performances/101", {f"qty_{STANDARD}": "1"}).status_code == 303
+    return checkout_fields(text(web.get("/checkout/")))
+
+
+def sandbox_orders(sandbox) -> int:
+    import sqlite3
+
+    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    try:
+        return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("url, field", [(url, field) for url, (_, fields) in ROUTES.items() for field in fields])
+@pytest.mark.parametrize("value", NOT_STRINGS, ids=repr)
+def test_json_values_that_are_not_strings_are_refused(web, sandbox, url, field, value):
+    form = with_cart(web)
+    details = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
+    body = {**form, **(details if url == "/checkout/" else {}), field: value}
+    answer = web.post(url, json=body, headers={"X-CSRFToken": form["csrf_token"], **EN})
+    assert answer.status_code == 415 and REFUSED in text(answer)
+    assert sandbox_orders(sandbox) == 0
+
+
+@pytest.mark.parametrize("url", ROUTES)
+@pytest.mark.parametrize("body", [[1], "abc", 123, {}], ids=repr)
+def test_json_bodies_of_any_shape_are_refused(web, url, body):
+    form = with_cart(web)
+    answer = web.post(url, json=body, headers={"X-CSRFToken": form["csrf_token"], **EN})
+    assert answer.status_code == 415 and REFUSED in text(answer)
+
+
+def test_a_json_object_as_a_name_never_reaches_the_order(web, sandbox):
+    form = with_cart(web)
+    body = {**form, "email": "ann@example.org", "firstname": "A", "lastname": {"a": 1}, "payment_id": "34"}
+    answer = web.post("/checkout/", json=body, headers={"X-CSRFToken": form["csrf_token"]})
+    assert answer.status_code == 415 and sandbox_orders(sandbox) == 0
+
+
+@pytest.mark.parametrize("url, field", [(url, field) for url, (_, fields) in ROUTES.items() for field in fields])
+def test_file_parts_are_refused(web, sandbox, url, field):
+    form = with_cart(web)
+    details = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
+    data = {**form, **(details if url == "/checkout/" else {}), field: (io.BytesIO(b"1"), "x.txt")}
+    answer = web.post(url, data=data, content_type="multipart/form-data", headers=EN)
+    assert answer.status_code == 400 and REFUSED in text(answer)
+    assert sandbox_orders(sandbox) == 0
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/octet-stream"])
+def test_other_bodies_are_refused(web, content_type):
+    form = with_cart(web)
+    answer = web.post("/checkout/", data=b"email=ann@example.org", content_type=content_type,
+                      headers={"X-CSRFToken": form["csrf_token"], **EN})
+    assert answer.status_code == 415 and REFUSED in text(answer)
+
+
+def test_a_multipart_form_without_files_still_orders(web, sandbox):
+    form = with_cart(web)
+    details = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
+    answer = web.post("/checkout/", data={**form, **details}, content_type="multipart/form-data")
+    assert answer.status_code == 303 and sandbox_orders(sandbox) == 1
