@@ -32,8 +32,11 @@ def state(performance: Performance, at: datetime | None = None) -> str:
 
 
 def visible(performances: Iterable[Performance], at: datetime | None = None) -> tuple[Performance, ...]:
+    """Published (or announced) performances that have not started, nor passed the venue's own
+    cut-off (`event_view_end`, when it sets one)."""
     moment = at or now()
-    return tuple(p for p in performances if p.status in VISIBLE_STATUSES and not p.is_past(moment))
+    return tuple(p for p in performances if p.status in VISIBLE_STATUSES and not p.is_past(moment)
+                 and (p.view_end is None or p.view_end > moment))
 
 
 def map_url(hall: Location | None) -> str | None:

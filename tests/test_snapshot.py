@@ -161,3 +161,16 @@ def test_the_interval_has_a_lower_bound_in_settings(make_app, sandbox, interval)
 
     with pytest.raises(ConfigError, match="SHOP_CATALOGUE_REFRESH"):
         make_app(sandbox.url, SHOP_CATALOGUE_REFRESH=str(interval))
+
+
+def test_a_performance_past_its_view_end_is_not_shown():
+    from datetime import datetime, timedelta
+
+    from shop import programme
+    from shop.vdm import Event
+
+    data = venue(shows=1, per_show=2)
+    data[0]["sub_events"][0]["event_view_end"] = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    data[0]["sub_events"][1]["event_view_end"] = "0000-00-00 00:00:00"  # VdM's "unused"
+    event = Event.from_dict(data[0])
+    assert [p.id for p in programme.visible(event.performances)] == [event.performances[1].id]
