@@ -14,8 +14,10 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from .vdm import TicketType
 
-ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-QUANTITY = re.compile(r"^\d{1,4}$")
+# \Z, never $: `$` also matches before a trailing newline, so "abc\n" passed as an id and VdM was
+# asked for abc%0A. With \Z, .match (as in orders.py and WTForms' Regexp) checks the whole value.
+ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+QUANTITY = re.compile(r"[0-9]{1,4}\Z")  # ASCII digits: \d also takes "١" and "５"
 FIELD_PREFIX = "qty_"
 
 
@@ -24,13 +26,13 @@ class QuantityField(StringField):
 
     def post_validate(self, form, validation_stopped):
         value = (self.data or "").strip()
-        if value and not QUANTITY.match(value):
+        if value and not QUANTITY.fullmatch(value):
             self.errors.append(_("Enter a whole number from 0 up."))
 
     @property
     def quantity(self) -> int:
         value = (self.data or "").strip()
-        return int(value) if QUANTITY.match(value) else 0
+        return int(value) if QUANTITY.fullmatch(value) else 0
 
 
 class TicketsForm(FlaskForm):
@@ -83,7 +85,7 @@ def _tickets_form_class(fields: tuple[tuple[str, str], ...]) -> type[TicketsForm
 
 def tickets_form(ticket_types: list[TicketType], limit: int, **kwargs) -> TicketsForm:
     """A form with one quantity per ticket type that VdM offers for this performance now."""
-    usable = [t for t in ticket_types if ID.match(t.id)]
+    usable = [t for t in ticket_types if ID.fullmatch(t.id)]
     form = _tickets_form_class(tuple((t.id, t.name) for t in usable))(**kwargs)
     form.ticket_types = usable
     form.limit = limit
@@ -110,7 +112,7 @@ class CheckoutForm(FlaskForm):
     lastname = StringField(_l("Last name"), filters=[strip], validators=[
         DataRequired(_l("Enter your last name.")), Length(max=100)])
     phone = TelField(_l("Phone number"), filters=[strip], validators=[
-        Optional(), Length(max=32), Regexp(r"^\+?[0-9 ()./-]{6,32}$", message=_l("Enter a phone number, like 030 123 45 67."))])
+        Optional(), Length(max=32), Regexp(r"\+?[0-9 ()./-]{6,32}\Z", message=_l("Enter a phone number, like 030 123 45 67."))])
     address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=100)])
     zip = StringField(_l("Postcode"), filters=[strip], validators=[Optional(), Length(max=16)])

@@ -294,3 +294,47 @@ def test_a_multipart_form_without_files_still_orders(web, sandbox):
     details = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
     answer = web.post("/checkout/", data={**form, **details}, content_type="multipart/form-data")
     assert answer.status_code == 303 and sandbox_orders(sandbox) == 1
+
+
+# --- 4. ids end where they end -----------------------------------------------------------------
+
+
+def vdm_calls(app) -> list[str]:
+    calls: list[str] = []
+    app.extensions["box_office"].client().on_call = lambda method, path, seconds: calls.append(path)
+    return calls
+
+
+@pytest.mark.parametrize("key", ["abc%0A", "abc%0D%0A", "abc%0A%0A", "%0Aabc"])
+def test_a_return_key_with_a_newline_is_not_an_order_key(app, web, key):
+    calls = vdm_calls(app)
+    answer = web.get(f"/order/return?return={key}")
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    answer = web.get(f"/order/return?response={key}")
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    assert web.get(f"/order/{key}").status_code == 404
+    assert calls == []  # VdM was never asked about it
+
+
+def test_a_seat_id_with_a_newline_is_not_sent_to_vdm(app, web):
+    from conftest import csrf_token, submit
+
+    submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
+    calls = vdm_calls(app)
+    token = csrf_token(text(web.get("/cart/")))
+    calls.clear()
+    answer = web.post("/cart/remove", data={"csrf_token": token, "seat_id": "abc\n"}, headers=EN)
+    assert answer.status_code == 303
+    assert calls == []
+    assert "no longer in your cart" in text(web.get("/cart/", headers=EN))
+
+
+def test_the_id_patterns_match_whole_values():
+    from shop import forms
+
+    for good in ("abc", "A-b_9", "x" * 64):
+        assert forms.ID.match(good) and forms.ID.fullmatch(good)
+    for bad in ("abc\n", "\nabc", "abc\r\n", "ab c", "x" * 65, "", "abc\x00"):
+        assert not forms.ID.match(bad), repr(bad)
+    for bad in ("1\n", "12345", "١", "-1"):
+        assert not forms.QUANTITY.match(bad), repr(bad)
