@@ -57,9 +57,14 @@ def create_app(config: dict | None = None, instance_path: str | None = None, *,
     redis_url = app.config["SHOP_REDIS_URL"]
     if redis_url:
         # Several processes and hosts share the cache, the status throttle, the rate limits and the ledger.
-        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        # While Redis is away each process uses its own memory for them (and orders nothing): extensions.py.
+        from .extensions import redis_options
+
+        app.config.setdefault("CACHE_TYPE", "shop.extensions.RedisCacheWithFallback")
         app.config.setdefault("CACHE_REDIS_URL", redis_url)
         app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
     app.config.setdefault("CACHE_KEY_PREFIX", f"vdmshop:{app.config['VDM_CLIENT_NAME']}:")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from .box_office import box_office
+from .extensions import redis_link
 
 bp = Blueprint("health", __name__)
 
@@ -17,14 +18,21 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready: there is a catalogue snapshot, and it is not older than SHOP_CATALOGUE_MAX_AGE
-    (an old one means VdM has not answered the refresher for that long). Never asks VdM itself."""
+    """Ready: Redis answers (with SHOP_REDIS_URL; without it the shop takes no orders), there is
+    a catalogue snapshot, and it is not older than SHOP_CATALOGUE_MAX_AGE (an old one means VdM
+    has not answered the refresher for that long). Never asks VdM itself. A Redis that failed
+    a moment ago is not asked again (see shop/extensions.py)."""
     snapshot = box_office().catalogue.current()
     max_age = current_app.config["SHOP_CATALOGUE_MAX_AGE"]
+    redis_url = current_app.config["SHOP_REDIS_URL"]
+    state = {} if snapshot is None else {
+        "catalogue_age_seconds": round(snapshot.age(), 1), "catalogue_complete": snapshot.complete,
+        "shows": len(snapshot.events)}
+    if redis_url and not redis_link(redis_url).ping():
+        return jsonify(status="unavailable", reason="redis unreachable", **state), 503
     if snapshot is None:
         return jsonify(status="unavailable", reason="catalogue not loaded yet"), 503
-    age = round(snapshot.age(), 1)
-    state = {"catalogue_age_seconds": age, "catalogue_complete": snapshot.complete, "shows": len(snapshot.events)}
+    age = state["catalogue_age_seconds"]
     if age > max_age:
         return jsonify(status="unavailable", reason=f"catalogue older than {max_age:g} s", **state), 503
     return jsonify(status="ready", **state)

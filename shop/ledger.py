@@ -4,6 +4,10 @@ A cart is *claimed* before `order/create` is sent, atomically, so that a double 
 reload or a second tab finds the claim and waits for (or is sent to) the same order. The
 ledger is a SQLite file in the instance folder, shared by every worker process on the host,
 or Redis when the shop has one, shared by every host.
+
+While Redis is away, the Redis ledger cannot say whether a cart is already being ordered,
+so every one of its methods raises LedgerUnavailable: the checkout orders nothing and asks
+the buyer to try again in a minute.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
+
+from .extensions import RedisUnavailable, redis_link
 
 CREATING, CREATED, UNCERTAIN = "creating", "created", "uncertain"
 
@@ -26,6 +34,11 @@ CREATE TABLE IF NOT EXISTS ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_by_order ON ledger (order_key);
 """
+
+
+class LedgerUnavailable(Exception):
+    """The ledger (Redis) cannot be reached or did not answer. What it holds is not known, so
+    no order may be created now; after create_order succeeded, the order exists all the same."""
 
 
 @dataclass(frozen=True)
@@ -129,13 +142,22 @@ class RedisLedger:
     """
 
     def __init__(self, url: str, prefix: str = "vdmshop:ledger:", stale_after: float = 120):
-        import redis
-
-        self.redis = redis.Redis.from_url(url)
+        self.link = redis_link(url)  # short time-outs, and a failure remembered for a few seconds
+        self.redis = self.link.client
         self.prefix = prefix
         self.stale_after = stale_after
         self._reclaim = self.redis.register_script(self.RECLAIM)
         self._release = self.redis.register_script(self.RELEASE)
+
+    @contextmanager
+    def _redis(self) -> Iterator[Any]:
+        """Redis, or LedgerUnavailable. After a time-out a change may or may not have been made:
+        never a danger, as an unfinished claim reads as uncertain after `stale_after`."""
+        try:
+            with self.link.use() as client:
+                yield client
+        except RedisUnavailable as error:
+            raise LedgerUnavailable(f"the order ledger (Redis) is unavailable: {error}") from error
 
     def _key(self, cart_id: str) -> str:
         return f"{self.prefix}cart:{cart_id}"
@@ -146,29 +168,35 @@ class RedisLedger:
                            "updated_at": time.time()})
 
     def claim(self, cart_id: str) -> bool:
-        return bool(self.redis.set(self._key(cart_id), self._value(CREATING), nx=True, ex=self.TTL))
+        with self._redis() as redis:
+            return bool(redis.set(self._key(cart_id), self._value(CREATING), nx=True, ex=self.TTL))
 
     def reclaim(self, cart_id: str) -> bool:
-        return bool(self._reclaim(keys=[self._key(cart_id)],
-                                  args=[self._value(CREATING), time.time() - self.stale_after, self.TTL]))
+        with self._redis():
+            return bool(self._reclaim(keys=[self._key(cart_id)],
+                                      args=[self._value(CREATING), time.time() - self.stale_after, self.TTL]))
 
     def created(self, cart_id: str, order_key: str, payment_url: str | None) -> None:
-        pipe = self.redis.pipeline()
-        pipe.set(self._key(cart_id), self._value(CREATED, order_key, payment_url), ex=self.TTL)
-        pipe.set(f"{self.prefix}order:{order_key}", cart_id, ex=self.TTL)
-        pipe.execute()
+        with self._redis() as redis, redis.pipeline() as pipe:
+            pipe.set(self._key(cart_id), self._value(CREATED, order_key, payment_url), ex=self.TTL)
+            pipe.set(f"{self.prefix}order:{order_key}", cart_id, ex=self.TTL)
+            pipe.execute()
 
     def uncertain(self, cart_id: str) -> None:
-        self.redis.set(self._key(cart_id), self._value(UNCERTAIN), xx=True, ex=self.TTL)
+        with self._redis() as redis:
+            redis.set(self._key(cart_id), self._value(UNCERTAIN), xx=True, ex=self.TTL)
 
     def release(self, cart_id: str) -> None:
-        self._release(keys=[self._key(cart_id)])
+        with self._redis():
+            self._release(keys=[self._key(cart_id)])
 
     def forget(self, cart_id: str) -> None:
-        self.redis.delete(self._key(cart_id))
+        with self._redis() as redis:
+            redis.delete(self._key(cart_id))
 
     def get(self, cart_id: str) -> Entry | None:
-        raw = self.redis.get(self._key(cart_id))
+        with self._redis() as redis:
+            raw = redis.get(self._key(cart_id))
         if raw is None:
             return None
         data = json.loads(raw)
@@ -178,7 +206,8 @@ class RedisLedger:
         return Entry(cart_id, state, data["order_key"], data["payment_url"])
 
     def by_order(self, order_key: str) -> Entry | None:
-        cart_id = self.redis.get(f"{self.prefix}order:{order_key}")
+        with self._redis() as redis:
+            cart_id = redis.get(f"{self.prefix}order:{order_key}")
         return self.get(cart_id.decode()) if cart_id else None
 
 

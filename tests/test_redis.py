@@ -52,7 +52,7 @@ def order_key(web) -> str:
 
 def test_redis_is_used_for_cache_limits_and_ledger(two_shops):
     app = two_shops("a")
-    assert app.config["CACHE_TYPE"] == "RedisCache"
+    assert app.config["CACHE_TYPE"] == "shop.extensions.RedisCacheWithFallback"
     assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
     assert isinstance(app.extensions["ledger"], RedisLedger)
 

@@ -1,0 +1,319 @@
+"""Redis going away while the shop runs (SHOP_REDIS_URL set), against a real redis-server
+that each test stops, freezes and starts again on the same port.
+
+While Redis is away the shop serves what it safely can: the catalogue from its own memory,
+the cache and the 10-second status rule per process, rate limits in memory; /readyz names
+Redis; the ledger refuses (LedgerUnavailable), so the checkout orders nothing. When Redis is
+back, everything is shared again, without a restart."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+
+import pytest
+import redis
+import tools
+from conftest import SECRET, catalogue_ready, checkout_fields, csrf_token, text
+
+from shop import create_app
+from shop.ledger import LedgerUnavailable, RedisLedger
+
+STANDARD = "2ePdA8q3BN"
+EN = {"Accept-Language": "en"}
+DETAILS = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "33"}
+# A dead Redis may cost a request about one second (the time-outs), never more.
+SLOW = 1.6
+
+
+class RedisServer:
+    """A redis-server of its own that a test can stop, freeze and start again on the same port."""
+
+    def __init__(self, directory):
+        self.binary, self.directory, self.proc = tools.redis_server(), directory, None
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.directory)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(self.url, socket_timeout=1).ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.proc.kill()
+                    pytest.fail("redis-server did not start")
+                time.sleep(0.05)
+
+    def stop(self):
+        """Gone: connections are closed and new ones refused."""
+        self.proc.send_signal(signal.SIGCONT)  # in case it was frozen
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def freeze(self):
+        """Hung (or behind a network that drops packets): connections open, nothing answers."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.proc.send_signal(signal.SIGCONT)
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def recorded(sandbox):
+    """Every path the sandbox (VdM) was asked for."""
+    paths: list[str] = []
+    app = sandbox.server.app
+
+    def record(environ, start_response):
+        paths.append(environ["PATH_INFO"])
+        return app(environ, start_response)
+
+    sandbox.server.app = record
+    return paths
+
+
+@pytest.fixture
+def hosts(sandbox, redis_server, tmp_path):
+    """Shop instances as on separate hosts (own instance folders), sharing the one Redis."""
+    from shop.security import limiter
+
+    apps = []
+
+    def host(name, **config):
+        app = create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": sandbox.url + "/v1",
+                          "SHOP_REDIS_URL": redis_server.url, **config}, instance_path=str(tmp_path / name))
+        apps.append(app)
+        return app
+
+    yield host
+    for app in apps:
+        app.extensions["box_office"].catalogue.stop()
+    # The limiter is one object for every app of this test process: do not hand its "storage is
+    # dead" state to the next test (it would find out by itself, but only after a while).
+    limiter._storage_dead = False
+
+
+def orders_in(sandbox) -> int:
+    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    try:
+        return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+    finally:
+        db.close()
+
+
+def fill_cart(web):
+    html = text(web.get("/performances/101", headers=EN))
+    answer = web.post("/performances/101", data={"csrf_token": csrf_token(html), f"qty_{STANDARD}": "1"},
+                      headers=EN)
+    assert answer.status_code == 303, answer.status_code
+
+
+def check_out(web):
+    form = checkout_fields(text(web.get("/checkout/", headers=EN)))
+    return web.post("/checkout/", data={**form, **DETAILS}, headers=EN)
+
+
+def order_key(web) -> str:
+    fill_cart(web)
+    answer = check_out(web)
+    assert answer.status_code == 303, text(answer)
+    return answer.headers["Location"].rsplit("/", 1)[1]
+
+
+def timed(call, *args, **kwargs):
+    started = time.monotonic()
+    answer = call(*args, **kwargs)
+    return answer, time.monotonic() - started
+
+
+def ready_again(web, seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while (answer := web.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return answer
+
+
+# --- Redis stopped ------------------------------------------------------------------------
+
+
+def test_pages_keep_serving_while_redis_is_down_and_all_is_shared_again_after(hosts, redis_server, sandbox,
+                                                                              recorded):
+    a, b = hosts("a", SHOP_RATE_LIMIT_CART="4 per minute"), hosts("b")
+    snapshot = catalogue_ready(a)
+    buyer = a.test_client()
+    fill_cart(buyer)
+
+    redis_server.stop()
+    for path in ("/", "/shows/100", "/performances/101", "/cart/"):
+        answer, seconds = timed(buyer.get, path, headers=EN)
+        assert answer.status_code == 200, (path, answer.status_code)
+        assert seconds < SLOW, (path, seconds)
+    assert "De Storm" in text(buyer.get("/cart/", headers=EN))  # the cart, from VdM
+
+    ready = a.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["status"] == "unavailable" and "redis" in ready.json["reason"].lower()
+    assert ready.json["shows"] == len(snapshot.events) and ready.json["catalogue_complete"] is True
+    assert "catalogue_age_seconds" in ready.json
+
+    # Rate limits go on, counted afresh in this process's memory.
+    other = a.test_client()
+    statuses = []
+    for _ in range(5):
+        token = csrf_token(text(other.get("/performances/101")))
+        statuses.append(other.post("/performances/101",
+                                   data={"csrf_token": token, f"qty_{STANDARD}": "1"}).status_code)
+    assert statuses == [303, 303, 303, 303, 429]
+
+    redis_server.start()  # empty: a Redis restarted without persistence
+    assert ready_again(a.test_client()).status_code == 200
+    assert ready_again(b.test_client()).status_code == 200
+
+    # The ledger, the cache and the status rule are shared again: exactly one order, and one
+    # status question to VdM however many browsers on both hosts ask.
+    before = orders_in(sandbox)
+    key = order_key(b.test_client())
+    assert orders_in(sandbox) == before + 1
+    assert isinstance(a.extensions["ledger"], RedisLedger) and a.extensions["ledger"].by_order(key) is not None
+    for host in (a, b, a, b):
+        assert host.test_client().get(f"/order/{key}").status_code == 200
+    assert recorded.count(f"/v1/demo/order/{key}") == 1
+
+
+@pytest.mark.xfail(strict=True, reason="needs the checkout (shop/checkout.py, shop/ordering.py) to catch "
+                                       "LedgerUnavailable: see issue 11, finding 8")
+def test_checkout_orders_nothing_while_redis_is_down(hosts, redis_server, sandbox):
+    app = hosts("a")
+    catalogue_ready(app)
+    buyer = app.test_client()
+    fill_cart(buyer)
+    form = checkout_fields(text(buyer.get("/checkout/", headers=EN)))
+
+    redis_server.stop()
+    before = orders_in(sandbox)
+    answer, seconds = timed(lambda: buyer.post("/checkout/", data={**form, **DETAILS}, headers=EN))
+    assert answer.status_code == 503 and seconds < SLOW
+    assert "nothing was ordered" in text(answer)
+    assert orders_in(sandbox) == before
+    assert buyer.get("/checkout/", headers=EN).status_code == 200  # the form, to try again later
+
+    redis_server.start()
+    assert ready_again(app.test_client()).status_code == 200
+    form = checkout_fields(text(buyer.get("/checkout/", headers=EN)))
+    assert buyer.post("/checkout/", data={**form, **DETAILS}, headers=EN).status_code == 303
+    assert orders_in(sandbox) == before + 1
+
+
+@pytest.mark.xfail(strict=True, reason="needs the order page (shop/orders.py) to catch LedgerUnavailable: "
+                                       "see issue 11, finding 8")
+def test_order_page_while_redis_is_down_asks_vdm_once_per_interval_per_process(hosts, redis_server, recorded):
+    app = hosts("a")
+    catalogue_ready(app)
+    key = order_key(app.test_client())
+
+    redis_server.stop()
+    for _ in range(3):
+        answer, seconds = timed(app.test_client().get, f"/order/{key}", headers=EN)
+        assert answer.status_code == 200 and seconds < SLOW
+    assert recorded.count(f"/v1/demo/order/{key}") == 1
+
+
+def test_the_shop_starts_while_redis_is_down(hosts, redis_server):
+    redis_server.stop()
+    app = hosts("a")
+    catalogue_ready(app)  # from VdM, by this process alone
+    web = app.test_client()
+    for path in ("/", "/shows/100", "/performances/101"):
+        assert web.get(path).status_code == 200, path
+    assert web.get("/readyz").status_code == 503
+    redis_server.start()
+    assert ready_again(web).status_code == 200
+
+
+# --- Redis hung ---------------------------------------------------------------------------
+
+
+def test_a_hung_redis_costs_a_request_at_most_a_second_and_is_then_left_alone(hosts, redis_server):
+    app = hosts("a")
+    catalogue_ready(app)
+    buyer = app.test_client()
+    fill_cart(buyer)
+
+    redis_server.freeze()
+    try:
+        started = time.monotonic()
+        for path in ("/readyz", "/", "/shows/100", "/performances/101", "/cart/", "/shows/100", "/"):
+            answer, seconds = timed(buyer.get, path, headers=EN)
+            assert answer.status_code == (503 if path == "/readyz" else 200), path
+            assert seconds < SLOW, (path, seconds)
+        token = csrf_token(text(buyer.get("/performances/101")))
+        answer, seconds = timed(lambda: buyer.post("/performances/101",
+                                                   data={"csrf_token": token, f"qty_{STANDARD}": "1"}))
+        assert answer.status_code == 303 and seconds < SLOW
+        # Redis is remembered as down: the pages after the first did not each wait on it.
+        assert time.monotonic() - started < 2 * SLOW
+    finally:
+        redis_server.thaw()
+    assert ready_again(app.test_client()).status_code == 200
+
+
+def test_the_cache_falls_back_to_memory_and_a_flood_does_not_push_a_gate_out():
+    from shop.extensions import RedisCacheWithFallback, redis_link
+
+    with socket.socket() as s:  # a port where nothing listens: Redis refuses
+        s.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    cache = RedisCacheWithFallback(redis_link(url), key_prefix="t:", threshold=50)
+    assert cache.add("gate", True, timeout=60) and not cache.add("gate", True, timeout=60)
+    for i in range(500):
+        cache.set(f"status:{i}", i, timeout=60)
+    assert cache.get("gate") is True and cache.get("status:7") == 7 and cache.has("gate")
+    assert cache.delete("status:7") and cache.get("status:7") is None
+
+
+# --- the ledger itself --------------------------------------------------------------------
+
+
+def test_redis_ledger_raises_ledger_unavailable_and_recovers(redis_server):
+    ledger = RedisLedger(redis_server.url, prefix="outage:")
+    assert ledger.claim("c1")
+    redis_server.stop()
+    calls = [lambda: ledger.claim("c2"), lambda: ledger.reclaim("c1"), lambda: ledger.created("c1", "K", None),
+             lambda: ledger.uncertain("c1"), lambda: ledger.release("c1"), lambda: ledger.forget("c1"),
+             lambda: ledger.get("c1"), lambda: ledger.by_order("K")]
+    for call in calls:
+        with pytest.raises(LedgerUnavailable):
+            call()
+    redis_server.start()
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            assert ledger.claim("c1")  # Redis came back empty
+            break
+        except LedgerUnavailable:
+            assert time.monotonic() < deadline, "the ledger did not recover"
+            time.sleep(0.2)
+    ledger.created("c1", "K", None)
+    assert ledger.by_order("K").cart_id == "c1"
