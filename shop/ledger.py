@@ -8,12 +8,18 @@ or Redis when the shop has one, shared by every host.
 While Redis is away, the Redis ledger cannot say whether a cart is already being ordered,
 so every one of its methods raises LedgerUnavailable: the checkout orders nothing and asks
 the buyer to try again in a minute.
+
+The SQLite file holds order keys and payment links, which open buyers' orders: only the
+shop's user may read it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
+import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +27,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .extensions import RedisUnavailable, redis_link
+
+log = logging.getLogger(__name__)
 
 CREATING, CREATED, UNCERTAIN = "creating", "created", "uncertain"
 
@@ -54,6 +62,7 @@ class Ledger:
         self.path = path
         # A claim whose request died without an answer: the order may exist, so it is uncertain.
         self.stale_after = stale_after
+        _private(path)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
@@ -116,6 +125,20 @@ class Ledger:
         if state == CREATING and row["updated_at"] < time.time() - self.stale_after:
             state = UNCERTAIN
         return Entry(row["cart_id"], state, row["order_key"], row["payment_url"])
+
+
+def _private(path: str) -> None:
+    """Create the database file for the shop's user alone (SQLite gives its -wal and -shm files
+    the database's mode), and take away what others may do with one made before."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            if stat.S_IMODE(os.stat(name).st_mode) & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+        except PermissionError:  # another user's file: it keeps its mode, but say so
+            log.warning("the ledger file %s is readable by others and not the shop's to change", name)
 
 
 class RedisLedger:

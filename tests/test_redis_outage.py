@@ -4,13 +4,18 @@ that each test stops, freezes and starts again on the same port.
 While Redis is away the shop serves what it safely can: the catalogue from its own memory,
 the cache and the 10-second status rule per process, rate limits in memory; /readyz names
 Redis; the ledger refuses (LedgerUnavailable), so the checkout orders nothing. When Redis is
-back, everything is shared again, without a restart."""
+back, everything is shared again, without a restart.
+
+Also here: the SQLite ledger, which stands in for Redis on one host, is readable by the
+shop's user alone."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import time
 
@@ -20,7 +25,7 @@ import tools
 from conftest import SECRET, catalogue_ready, checkout_fields, csrf_token, text
 
 from shop import create_app
-from shop.ledger import LedgerUnavailable, RedisLedger
+from shop.ledger import Ledger, LedgerUnavailable, RedisLedger
 
 STANDARD = "2ePdA8q3BN"
 EN = {"Accept-Language": "en"}
@@ -317,3 +322,33 @@ def test_redis_ledger_raises_ledger_unavailable_and_recovers(redis_server):
             time.sleep(0.2)
     ledger.created("c1", "K", None)
     assert ledger.by_order("K").cart_id == "c1"
+
+
+# --- the SQLite ledger's files --------------------------------------------------------------
+
+
+def test_sqlite_ledger_files_are_readable_by_the_shop_alone(tmp_path):
+    old = os.umask(0o022)  # the usual umask: new files world-readable
+    try:
+        path = tmp_path / "orders.sqlite3"
+        ledger = Ledger(str(path))
+        assert ledger.claim("c1")
+        reader = sqlite3.connect(path)  # an open connection keeps the -wal and -shm files
+        try:
+            reader.execute("SELECT COUNT(*) FROM ledger").fetchone()
+            ledger.created("c1", "K", None)
+            files = [path, tmp_path / "orders.sqlite3-wal", tmp_path / "orders.sqlite3-shm"]
+            assert all(f.exists() for f in files)
+            assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
+        finally:
+            reader.close()
+    finally:
+        os.umask(old)
+
+
+def test_an_existing_world_readable_ledger_is_made_private(tmp_path):
+    path = tmp_path / "orders.sqlite3"
+    Ledger(str(path))
+    os.chmod(path, 0o644)
+    Ledger(str(path))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
