@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from .forms import RemoveSeatForm
 from .box_office import box_office
+from .forms import RemoveSeatForm
 from .vdm import Cart, CartNotFound, NotFound, Rejected, Seat, TicketType
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")

@@ -19,7 +19,7 @@ from . import ordering
 from .box_office import box_office
 from .forms import checkout_form
 from .i18n import money
-from .ledger import Entry, Ledger
+from .ledger import Entry, Ledger, LedgerUnavailable
 from .ordering import Order, Placement
 from .security import limiter
 from .vdm import Cart, Customer, PaymentMethod, VdmError
@@ -150,7 +150,10 @@ def outcome_page(outcome: ordering.Outcome, form, methods):
 def checkout_page(form, methods, status: int = 200, *, error: str | None = None, uncertain: str | None = None):
     """The form with the buyer's cart as it is now (and the order that cart became, if any)."""
     cart_id = session.get("cart_id")
-    known = placement().settled(cart_id) if cart_id and request.method == "GET" else None
+    try:
+        known = placement().settled(cart_id) if cart_id and request.method == "GET" else None
+    except LedgerUnavailable:  # Redis is away: show the form; submitting it orders nothing for now
+        known = None
     if known is not None:  # another tab ordered this cart meanwhile: follow that order
         return outcome_page(known, form, methods)
     try:

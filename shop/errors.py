@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .box_office import CatalogueLoading
+from .ledger import LedgerUnavailable
 from .vdm import NotFound, VdmError
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CatalogueLoading)
     def catalogue_loading(error):
         return error_page("loading")
+
+    @app.errorhandler(LedgerUnavailable)
+    def ledger_unavailable(error):
+        # Redis is away: whatever needed the ledger waits; nothing was ordered by this request.
+        log.warning("ledger unavailable: %s", error)
+        return error_page("box_office")
 
     @app.errorhandler(VdmError)
     def upstream_error(error):

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .ledger import CREATED, CREATING, Entry
+from .ledger import CREATED, CREATING, Entry, LedgerUnavailable
 from .vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, VdmError
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,20 @@ class Placement:
         return StillCreating() if entry.state == CREATING else MayExist()
 
     def place(self, order: Order) -> Outcome:
+        try:
+            return self._place(order)
+        except LedgerUnavailable as error:  # only raised before order/create was sent
+            log.warning("ledger unavailable, nothing ordered: %s", error)
+            return NothingOrdered()
+
+    def _note(self, change, *args) -> None:
+        """A change to the ledger once order/create was sent: what happened stands without it."""
+        try:
+            change(*args)
+        except LedgerUnavailable as error:
+            log.error("the ledger could not note %s for a cart: %s", change.__name__, error)
+
+    def _place(self, order: Order) -> Outcome:
         for _ in range(3):  # a claim lost to a request that then released it: look again
             known = self.settled(order.cart_id)
             if known is None:
@@ -157,22 +171,22 @@ class Placement:
             return self._nothing(cart_id, NothingOrdered())
         except VdmError as error:  # a time-out, a 5xx or a garbled answer: the order may exist
             log.warning("order/create ended uncertain: %s: %s", type(error).__name__, error)
-            self.ledger.uncertain(cart_id)
+            self._note(self.ledger.uncertain, cart_id)
             return MayExist()
         safe = self.payment_url_allowed(created.url)
         if not safe:
             log.error("VdM gave order %s a payment URL the shop will not follow", created.order_key)
         payment_url = created.url if safe else None
-        self.ledger.created(cart_id, created.order_key, payment_url)
+        self._note(self.ledger.created, cart_id, created.order_key, payment_url)
         return ToPayment(Entry(cart_id, CREATED, created.order_key, payment_url), unsafe_payment_url=not safe)
 
     def _cart_gone(self, cart_id: str, after_uncertain: bool) -> Outcome:
         if after_uncertain:  # the earlier try most likely turned the cart into an order
-            self.ledger.uncertain(cart_id)
+            self._note(self.ledger.uncertain, cart_id)
             return ProbablyCreated()
         return self._nothing(cart_id, CartGone())
 
     def _nothing(self, cart_id: str, outcome: Outcome) -> Outcome:
-        self.ledger.release(cart_id)
+        self._note(self.ledger.release, cart_id)
         return outcome
 

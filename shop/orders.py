@@ -13,6 +13,7 @@ from . import cart as cart_module
 from .box_office import box_office
 from .errors import error_page
 from .forms import ID
+from .ledger import LedgerUnavailable
 from .sanitise import safe_link
 from .security import limiter
 from .vdm import NotFound, VdmError
@@ -48,7 +49,10 @@ def made_here() -> bool:
     """An order this shop created (in its ledger): its page is never limited. Made-up keys
     each cost a VdM call, so they are limited per address."""
     order_key = (request.view_args or {}).get("order_key", "")
-    return bool(ORDER_KEY.match(order_key)) and current_app.extensions["ledger"].by_order(order_key) is not None
+    try:
+        return bool(ORDER_KEY.match(order_key)) and current_app.extensions["ledger"].by_order(order_key) is not None
+    except LedgerUnavailable:  # Redis is away: cannot tell, so the per-address limit applies
+        return False
 
 
 @bp.get("/<order_key>")
@@ -71,7 +75,10 @@ def order(order_key: str):
     state = status.status if status is not None and status.is_known_status else "checking"
     waiting = state in WAITING + ("checking",)
     refresh = refresh_after(check) if waiting and automatic else None
-    entry = current_app.extensions["ledger"].by_order(order_key)
+    try:
+        entry = current_app.extensions["ledger"].by_order(order_key)
+    except LedgerUnavailable:  # Redis is away: the page without the payment link or the cart's return
+        entry = None
     shows = Counter(seat.event_name for seat in status.seats) if status else Counter()
     return render_template(
         "order.html", order_key=order_key, status=status, state=state, refresh=refresh, next_check=check + 1,

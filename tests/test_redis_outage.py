@@ -207,8 +207,6 @@ def test_pages_keep_serving_while_redis_is_down_and_all_is_shared_again_after(ho
     assert recorded.count(f"/v1/demo/order/{key}") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="needs the checkout (shop/checkout.py, shop/ordering.py) to catch "
-                                       "LedgerUnavailable: see issue 11, finding 8")
 def test_checkout_orders_nothing_while_redis_is_down(hosts, redis_server, sandbox):
     app = hosts("a")
     catalogue_ready(app)
@@ -231,8 +229,6 @@ def test_checkout_orders_nothing_while_redis_is_down(hosts, redis_server, sandbo
     assert orders_in(sandbox) == before + 1
 
 
-@pytest.mark.xfail(strict=True, reason="needs the order page (shop/orders.py) to catch LedgerUnavailable: "
-                                       "see issue 11, finding 8")
 def test_order_page_while_redis_is_down_asks_vdm_once_per_interval_per_process(hosts, redis_server, recorded):
     app = hosts("a")
     catalogue_ready(app)
