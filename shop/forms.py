@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from flask import request
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from .vdm import TicketType
 
@@ -101,21 +102,45 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+# Characters that go onto tickets, receipts and VdM's records: no control characters (NUL, ESC,
+# DEL, line breaks, tabs), no line or paragraph separators, and none of the embeddings, overrides
+# and isolates that reorder the text around them (U+202E makes "evil.exe" of "exe.live").
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REFUSED_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
+# What shows nothing by itself: spaces, format characters (zero-width space, joiners, soft hyphen,
+# byte-order mark), combining marks with nothing to combine with, and the blank "letters".
+INVISIBLE_CATEGORIES = ("Cf", "Zs", "Mn", "Me")
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+class PlainText:
+    """Text that prints as typed: refuses control and text-direction characters, and values made
+    only of invisible characters (a zero-width joiner inside a name is fine: Persian needs it)."""
+
+    def __call__(self, form, field):
+        value = field.data if isinstance(field.data, str) else ""
+        if any(c in DIRECTION_CONTROLS or unicodedata.category(c) in REFUSED_CATEGORIES for c in value):
+            raise ValidationError(_("This contains a character that cannot be used here, such as a line break, a "
+                                    "control character or a text-direction mark. Please type it again."))
+        if value and all(c in BLANK_LETTERS or unicodedata.category(c) in INVISIBLE_CATEGORIES for c in value):
+            raise ValidationError(_("This contains only invisible characters. Please type it again."))
+
+
 class CheckoutForm(FlaskForm):
     """The buyer's details, named as VdM's order/create takes them."""
 
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[
-        DataRequired(_l("Enter your e-mail address.")), Length(max=254),
+        DataRequired(_l("Enter your e-mail address.")), Length(max=254), PlainText(),
         Email(_l("Enter an e-mail address like name@example.nl."))])
     firstname = StringField(_l("First name"), filters=[strip], validators=[
-        DataRequired(_l("Enter your first name.")), Length(max=100)])
+        DataRequired(_l("Enter your first name.")), Length(max=100), PlainText()])
     lastname = StringField(_l("Last name"), filters=[strip], validators=[
-        DataRequired(_l("Enter your last name.")), Length(max=100)])
+        DataRequired(_l("Enter your last name.")), Length(max=100), PlainText()])
     phone = TelField(_l("Phone number"), filters=[strip], validators=[
-        Optional(), Length(max=32), Regexp(r"\+?[0-9 ()./-]{6,32}\Z", message=_l("Enter a phone number, like 030 123 45 67."))])
-    address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=200)])
-    city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=100)])
-    zip = StringField(_l("Postcode"), filters=[strip], validators=[Optional(), Length(max=16)])
+        Optional(), Length(max=32), PlainText(), Regexp(r"\+?[0-9 ()./-]{6,32}\Z", message=_l("Enter a phone number, like 030 123 45 67."))])
+    address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=200), PlainText()])
+    city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=100), PlainText()])
+    zip = StringField(_l("Postcode"), filters=[strip], validators=[Optional(), Length(max=16), PlainText()])
     # Kept as text, so that a tampered value is "not a valid choice" like an unknown id.
     payment_id = RadioField(_l("Payment method"), validate_choice=True,
                             validators=[InputRequired(_l("Choose how you want to pay."))])

@@ -338,3 +338,57 @@ def test_the_id_patterns_match_whole_values():
         assert not forms.ID.match(bad), repr(bad)
     for bad in ("1\n", "12345", "١", "-1"):
         assert not forms.QUANTITY.match(bad), repr(bad)
+
+
+# --- 4. names are text that can be printed on a ticket ------------------------------------------
+
+DETAIL_FIELDS = ["firstname", "lastname", "address", "city", "zip", "email", "phone"]
+GOOD = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "address": "Lindeboomstraat 12",
+        "city": "Utrecht", "zip": "3511 AB", "phone": "030 123 45 67", "payment_id": "34"}
+CONTROL = "This contains a character that cannot be used here"
+INVISIBLE = "This contains only invisible characters"
+
+
+@pytest.fixture
+def buyer(make_app, sandbox):
+    """A test client for one buyer who may submit the checkout often."""
+    return make_app(sandbox.url, SHOP_RATE_LIMIT_ORDER="1000 per minute").test_client()
+
+
+@pytest.mark.parametrize("field", DETAIL_FIELDS)
+def test_control_and_direction_characters_are_refused(buyer, sandbox, field):
+    web = buyer
+    form = with_cart(web)
+    for char in ["\x00", "\x1b", "\x7f", "\r", "\n", "\r\n", "\t", "\x85", "\u2028", "\u202e", "\u202a", "\u2066",
+                 "\u2069"]:
+        value = GOOD[field][:2] + char + GOOD[field][2:]
+        answer = web.post("/checkout/", data={**form, **GOOD, field: value}, headers=EN)
+        assert answer.status_code == 422, repr(char)
+        html = text(answer)
+        assert f'href="#{field}"' in html  # named in the summary, linked to the field
+        if field not in ("email", "phone"):  # those have their own format message, which is clear too
+            assert CONTROL in html, repr(char)
+    assert sandbox_orders(sandbox) == 0
+
+
+@pytest.mark.parametrize("field", ["firstname", "lastname", "address", "city", "zip"])
+def test_names_of_only_invisible_characters_are_refused(buyer, sandbox, field):
+    web = buyer
+    form = with_cart(web)
+    for value in ["\u200b", "\u200b\u200c\u200d", "\u2060", "\ufeff", "\u3164", "\u00ad", "\u200b \u200b", "\u034f",
+                  "\u2800"]:
+        answer = web.post("/checkout/", data={**form, **GOOD, field: value}, headers=EN)
+        assert answer.status_code == 422, repr(value)
+        html = text(answer)
+        assert INVISIBLE in html and f'href="#{field}"' in html, repr(value)
+    assert sandbox_orders(sandbox) == 0
+
+
+@pytest.mark.parametrize("names", [("José", "Ørsted-Ñúñez"), ("Nasrin", "Mi\u200cr"), ("Zoë", "O'Brien"),
+                                   ("李", "小龍"), ("Ann", "de Vries\u200d")], ids=repr)
+def test_real_names_pass(web, sandbox, names):
+    firstname, lastname = names
+    form = with_cart(web)
+    answer = web.post("/checkout/", data={**form, **GOOD, "firstname": firstname, "lastname": lastname})
+    assert answer.status_code == 303
+    assert sandbox_orders(sandbox) == 1
