@@ -551,7 +551,7 @@ def part_cluster(args, folder: Path, summary: list) -> None:
             if load.returncode:
                 raise BenchError(f"wrk failed:\n{out}")
         results = [wrk_parse(out) for out in outs]
-        quiet(rig.calls_log, seconds=2, longest=30)  # a refresh under way finishes
+        finish_refreshes(rig, [name for name, _, _ in shops])  # a refresh under way is counted whole
         logs = {name: rig.log(name) for name, _, _ in shops}
         calls = vdm_calls(rig.calls_log.read_text())
         selling_after = on_sale(upcoming(sandbox), now())
@@ -615,17 +615,18 @@ def part_cluster(args, folder: Path, summary: list) -> None:
     summary.append(waits_target("cluster", waits))
 
 
-def quiet(path: Path, seconds: float, longest: float) -> None:
-    """Wait until `path` has not grown for `seconds` (at most `longest`)."""
+def finish_refreshes(rig: Rig, names: list[str], longest: float = 60) -> None:
+    """Wait until every refresh that VdM saw start (an events/upcoming call) has been logged as
+    loaded by one of the shops, at most `longest` seconds: a refresh under way when the load
+    ends is counted whole, not cut off by stopping the servers."""
     deadline = time.monotonic() + longest
-    size, since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        now_size = path.stat().st_size if path.exists() else 0
-        if now_size != size:
-            size, since = now_size, time.monotonic()
-        elif time.monotonic() - since >= seconds:
+        started = sum(call.kind == "events/upcoming" for call in vdm_calls(rig.calls_log.read_text()))
+        if sum(len(refreshes(rig.log(name))) for name in names) >= started:
+            time.sleep(0.5)  # the access log of the last calls
             return
         time.sleep(0.2)
+    print(f"(a refresh was still not finished {longest:.0f} s after the load)")
 
 
 # --- main ----------------------------------------------------------------------------------
