@@ -52,14 +52,24 @@ def content_security_policy(app: Flask) -> str:
 
 
 class RedactPersonalData(logging.Filter):
-    """E-mail addresses and phone numbers never reach the logs in full."""
+    """E-mail addresses and phone numbers never reach the logs in full.
 
-    EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+    A record logged with extra={"redacted": True} was redacted before it was put together (the
+    JSON request log: masking its text could cut a \\u escape in two and leave invalid JSON)."""
+
+    # Letters of any script: "josé@example.org" and "ann@münster.de" are addresses too.
+    EMAIL = re.compile(r"([\w.%+-])[\w.%+-]*@([\w.-]+\.[^\W\d_]{2,})")
     PHONE = re.compile(r"(?<![\w/.-])(\+?\d[\d ()-]{6,}\d)(?![\w/.-])")
 
+    @classmethod
+    def redact(cls, text: str) -> str:
+        return cls.PHONE.sub(lambda m: "…" + m.group(1)[-2:], cls.EMAIL.sub(r"\1…@\2", text))
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "redacted", False):
+            return True
         message = record.getMessage()
-        cleaned = self.PHONE.sub(lambda m: "…" + m.group(1)[-2:], self.EMAIL.sub(r"\1…@\2", message))
+        cleaned = self.redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True

@@ -392,3 +392,57 @@ def test_real_names_pass(web, sandbox, names):
     answer = web.post("/checkout/", data={**form, **GOOD, "firstname": firstname, "lastname": lastname})
     assert answer.status_code == 303
     assert sandbox_orders(sandbox) == 1
+
+
+# --- 4. the request log stays JSON ----------------------------------------------------------------
+
+
+@pytest.fixture
+def log_lines(app):
+    """What the request log's own handler writes (after its redaction filter), line by line."""
+    import logging
+
+    from shop.security import RedactPersonalData
+
+    [handler] = [h for h in logging.getLogger("shop.requests").handlers  # not pytest's own
+                 if type(h) is logging.StreamHandler and any(isinstance(f, RedactPersonalData) for f in h.filters)]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield lambda: stream.getvalue().splitlines()
+    handler.setStream(previous)
+
+
+@pytest.mark.parametrize("path", ["/x%C3%A9@example.org", "/%C3%A9%C3%A9ab@example.org", "/%1B1b@example.org",
+                                  "/%00ab@example.org", "/a%22b@example.org", "/a%5Cu0041@example.org",
+                                  "/%E2%80%AEab@example.org", "/ann.smit@example.org", "/%F0%9F%98%80x@example.org"])
+def test_the_request_log_line_is_json_whatever_the_path(web, log_lines, path):
+    import json
+    from urllib.parse import unquote
+
+    from shop.security import RedactPersonalData
+
+    web.get(path)
+    [line] = log_lines()
+    logged = json.loads(line)
+    assert logged["status"] == 404 and logged["path"].endswith("…@example.org")
+    # The address in the path is masked as in every other log line, and nothing else is changed.
+    assert logged["path"] == RedactPersonalData.EMAIL.sub(r"\1…@\2", unquote(path))
+    assert "ann.smit" not in line
+
+
+def test_the_request_log_line_is_json_for_any_path(web, log_lines):
+    import json
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.text(min_size=1, max_size=12), st.sampled_from(["@example.org", " 06 1234 5678", ""]))
+    def check(local, tail):
+        before = len(log_lines())
+        web.get("/x" + quote(local + tail, safe=""))
+        for line in log_lines()[before:]:
+            json.loads(line)
+
+    check()
