@@ -6,17 +6,20 @@ and the number of tickets, for the header.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from .box_office import box_office
 from .forms import RemoveSeatForm
+from .ledger import LedgerUnavailable
+from .ordering import settle
 from .vdm import Cart, CartNotFound, NotFound, Rejected, Seat, TicketType
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -62,24 +65,74 @@ class AddFailed(Exception):
         self.added = added
 
 
-def new_cart() -> str:
+def ledger():
+    return current_app.extensions["ledger"]
+
+
+def noted(call, *args, otherwise=None):
+    """A ledger call made for changing a cart. While the ledger (Redis) is away no order can be
+    placed at all, so changing the cart is safe: it goes ahead as if the call had succeeded."""
+    try:
+        return call(*args)
+    except LedgerUnavailable:
+        return otherwise
+
+
+def new_cart(gone: list[str] | None = None) -> str:
+    """A new cart for this browser. Two tabs making their first cart at the same moment share
+    the one made first (the other, still empty, holds nothing), unless it is `gone`."""
     cart_id = box_office().create_cart()
+    token = session.get("csrf_token")  # the same in every tab of this browser's session
+    if token:
+        browser = hashlib.sha256(f"cart:{token}".encode()).hexdigest()[:32]
+        cart_id = noted(ledger().session_cart, browser, cart_id, (gone or []) + session.get("ordered_carts", []),
+                        otherwise=cart_id)
     session["cart_id"], session["cart_count"] = cart_id, 0
     return cart_id
 
 
-def add(performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
-    """Put each chosen ticket type in the cart, making a new cart when there is none or it expired.
+class Held:
+    """The cart a request changes, held against being ordered meanwhile (a lease in the ledger)."""
 
-    Raises AddFailed naming the ticket type VdM refused and what was added before it.
-    """
-    cart_id = session.get("cart_id") or new_cart()
+    def __init__(self, cart_id: str):
+        self.cart_id = cart_id
+        for _attempt in range(3):
+            if noted(ledger().lease, cart_id, otherwise=True):
+                return
+            if settle(ledger(), cart_id, current_app.config["VDM_READ_TIMEOUT"] + 2) is not None:
+                break  # it is being ordered, or was: its seats are that order's
+        forget()
+        flash(_("Your previous cart is being ordered, so these tickets are in a new cart."), "warning")
+        self.move()
+
+    def move(self) -> None:
+        """Hold a new cart instead (the old one is gone or ordered)."""
+        noted(ledger().unlease, self.cart_id)
+        self.cart_id = new_cart(gone=[self.cart_id])
+        noted(ledger().lease, self.cart_id)
+
+    def __enter__(self) -> Held:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        noted(ledger().unlease, self.cart_id)
+
+
+def add(performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
+    """Put each chosen ticket type in the cart, making a new cart when there is none, it expired
+    or it is being ordered. Raises AddFailed naming the ticket type VdM refused and what was
+    added before it."""
+    with Held(session.get("cart_id") or new_cart()) as held:
+        return _add(held, performance_id, chosen)
+
+
+def _add(held: Held, performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
     added: list[tuple[TicketType, int]] = []
     cart = None
     for ticket_type, quantity in chosen:
         for attempt in (1, 2):
             try:
-                cart = box_office().add_to_cart(cart_id, performance_id, quantity, ticket_type.id)
+                cart = box_office().add_to_cart(held.cart_id, performance_id, quantity, ticket_type.id)
                 break
             except CartNotFound as error:
                 if added or attempt == 2:  # it vanished between our own calls: say so, keep what is known
@@ -88,7 +141,7 @@ def add(performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
                 # Adding to a cart that is gone changed nothing, so the same tickets can go in a new one.
                 forget()
                 flash(_("Your previous cart had expired, so these tickets are in a new one."), "warning")
-                cart_id = new_cart()
+                held.move()
             except (Rejected, NotFound) as error:
                 if cart is not None:
                     remember(cart)
@@ -147,7 +200,11 @@ def show():
 def remove():
     form = RemoveSeatForm()
     cart_id = session.get("cart_id")
-    if form.validate_on_submit() and cart_id:
+    if not (form.validate_on_submit() and cart_id):
+        flash(_("That ticket was no longer in your cart."), "warning")
+    elif not noted(ledger().lease, cart_id, otherwise=True):  # being ordered: the order is the cart as confirmed
+        flash(_("This cart is being ordered, so it can no longer be changed."), "warning")
+    else:
         try:
             remember(box_office().remove_seat(cart_id, form.seat_id.data))
             flash(_("The ticket was removed from your cart."), "success")
@@ -155,8 +212,8 @@ def remove():
             expired()
         except (NotFound, Rejected):
             flash(_("That ticket was no longer in your cart."), "warning")
-    else:
-        flash(_("That ticket was no longer in your cart."), "warning")
+        finally:
+            noted(ledger().unlease, cart_id)
     return redirect(url_for("cart.show"), 303)
 
 

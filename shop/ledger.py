@@ -31,6 +31,12 @@ from .extensions import RedisUnavailable, redis_link
 log = logging.getLogger(__name__)
 
 CREATING, CREATED, UNCERTAIN = "creating", "created", "uncertain"
+# A short lease while a request changes the cart (adds or removes seats): no order is created
+# from a cart that is changing, and no cart being ordered is changed (see shop/ordering.py).
+CHANGING = "changing"
+LEASE_SECONDS = 30  # far above one request's time on VdM; a lease left by a dead request lapses
+# Which cart a browser's session has, for the moment two tabs of it both make their first cart.
+SESSION_CART_SECONDS = 10
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -41,6 +47,11 @@ CREATE TABLE IF NOT EXISTS ledger (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_by_order ON ledger (order_key);
+CREATE TABLE IF NOT EXISTS session_carts (
+    session TEXT PRIMARY KEY,
+    cart_id TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
 """
 
 
@@ -68,6 +79,7 @@ class Ledger:
             db.executescript(SCHEMA)
             # Like Redis's expiry: after a month no payment comes back for these carts.
             db.execute("DELETE FROM ledger WHERE updated_at < ?", (time.time() - RedisLedger.TTL,))
+            db.execute("DELETE FROM session_carts WHERE updated_at < ?", (time.time() - 3600,))
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -83,8 +95,38 @@ class Ledger:
 
     def claim(self, cart_id: str) -> bool:
         """True for the one request that may now create the order for this cart."""
-        return self._run("INSERT OR IGNORE INTO ledger (cart_id, state, updated_at) VALUES (?, ?, ?)",
-                         (cart_id, CREATING, time.time())) == 1
+        return self._take(cart_id, CREATING)
+
+    def lease(self, cart_id: str) -> bool:
+        """True for the one request that may now change this cart."""
+        return self._take(cart_id, CHANGING)
+
+    def unlease(self, cart_id: str) -> None:
+        self._run("DELETE FROM ledger WHERE cart_id = ? AND state = ?", (cart_id, CHANGING))
+
+    def _take(self, cart_id: str, state: str) -> bool:
+        now = time.time()
+        return (self._run("INSERT OR IGNORE INTO ledger (cart_id, state, updated_at) VALUES (?, ?, ?)",
+                          (cart_id, state, now)) == 1
+                or self._run("UPDATE ledger SET state = ?, updated_at = ? WHERE cart_id = ? AND state = ? "
+                             "AND updated_at < ?", (state, now, cart_id, CHANGING, now - LEASE_SECONDS)) == 1)
+
+    def session_cart(self, session: str, cart_id: str, gone: list[str]) -> str:
+        """The cart of this browser session: `cart_id`, unless another request of the same
+        session made one a moment ago (then that one), or the known one is `gone`."""
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT cart_id, updated_at FROM session_carts WHERE session = ?", (session,)).fetchone()
+            if row is not None and row["cart_id"] not in gone and row["updated_at"] > time.time() - SESSION_CART_SECONDS:
+                db.execute("COMMIT")
+                return row["cart_id"]
+            db.execute("INSERT OR REPLACE INTO session_carts (session, cart_id, updated_at) VALUES (?, ?, ?)",
+                       (session, cart_id, time.time()))
+            db.execute("COMMIT")
+            return cart_id
+        finally:
+            db.close()
 
     def reclaim(self, cart_id: str) -> bool:
         """After the buyer confirmed a retry of an uncertain attempt."""
@@ -121,10 +163,17 @@ class Ledger:
             db.close()
         if row is None:
             return None
-        state = row["state"]
-        if state == CREATING and row["updated_at"] < time.time() - self.stale_after:
-            state = UNCERTAIN
-        return Entry(row["cart_id"], state, row["order_key"], row["payment_url"])
+        state = _state(row["state"], row["updated_at"], self.stale_after)
+        return Entry(row["cart_id"], state, row["order_key"], row["payment_url"]) if state else None
+
+
+def _state(state: str, updated_at: float, stale_after: float) -> str | None:
+    """A claim whose request died reads as uncertain (the order may exist); a lapsed lease as nothing."""
+    if state == CREATING and updated_at < time.time() - stale_after:
+        return UNCERTAIN
+    if state == CHANGING and updated_at < time.time() - LEASE_SECONDS:
+        return None
+    return state
 
 
 def _private(path: str) -> None:
@@ -163,6 +212,22 @@ class RedisLedger:
         if entry and cjson.decode(entry).state ~= 'created' then redis.call('DEL', KEYS[1]) end
         return 0
     """
+    UNLEASE = """
+        local entry = redis.call('GET', KEYS[1])
+        if entry and cjson.decode(entry).state == 'changing' then redis.call('DEL', KEYS[1]) end
+        return 0
+    """
+    # The session's cart: the one known unless it is gone (ARGV[3..]); else this one (ARGV[1]).
+    SESSION_CART = """
+        local known = redis.call('GET', KEYS[1])
+        if known then
+            local gone = false
+            for i = 3, #ARGV do if ARGV[i] == known then gone = true end end
+            if not gone then return known end
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+        return ARGV[1]
+    """
 
     def __init__(self, url: str, prefix: str = "vdmshop:ledger:", stale_after: float = 120):
         self.link = redis_link(url)  # short time-outs, and a failure remembered for a few seconds
@@ -171,6 +236,8 @@ class RedisLedger:
         self.stale_after = stale_after
         self._reclaim = self.redis.register_script(self.RECLAIM)
         self._release = self.redis.register_script(self.RELEASE)
+        self._unlease = self.redis.register_script(self.UNLEASE)
+        self._session_cart = self.redis.register_script(self.SESSION_CART)
 
     @contextmanager
     def _redis(self) -> Iterator[Any]:
@@ -193,6 +260,20 @@ class RedisLedger:
     def claim(self, cart_id: str) -> bool:
         with self._redis() as redis:
             return bool(redis.set(self._key(cart_id), self._value(CREATING), nx=True, ex=self.TTL))
+
+    def lease(self, cart_id: str) -> bool:
+        with self._redis() as redis:  # Redis itself ends a lease its request left behind
+            return bool(redis.set(self._key(cart_id), self._value(CHANGING), nx=True, ex=LEASE_SECONDS))
+
+    def unlease(self, cart_id: str) -> None:
+        with self._redis():
+            self._unlease(keys=[self._key(cart_id)])
+
+    def session_cart(self, session: str, cart_id: str, gone: list[str]) -> str:
+        with self._redis():
+            known = self._session_cart(keys=[f"{self.prefix}session:{session}"],
+                                       args=[cart_id, SESSION_CART_SECONDS, *gone])
+        return known.decode() if isinstance(known, bytes) else known
 
     def reclaim(self, cart_id: str) -> bool:
         with self._redis():
@@ -223,10 +304,8 @@ class RedisLedger:
         if raw is None:
             return None
         data = json.loads(raw)
-        state = data["state"]
-        if state == CREATING and data["updated_at"] < time.time() - self.stale_after:
-            state = UNCERTAIN
-        return Entry(cart_id, state, data["order_key"], data["payment_url"])
+        state = _state(data["state"], data["updated_at"], self.stale_after)
+        return Entry(cart_id, state, data["order_key"], data["payment_url"]) if state else None
 
     def by_order(self, order_key: str) -> Entry | None:
         with self._redis() as redis:

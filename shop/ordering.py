@@ -13,10 +13,16 @@ The ledger (shop/ledger.py) keeps, per cart id, one of these states:
     CREATING   ── its request died (stale, 120 s) ────▶ UNCERTAIN (read as such)
     UNCERTAIN  ── the buyer confirms a new try ───────▶ CREATING  (reclaim)
     CREATED    ── cancelled, buyer takes the cart back ▶ (none)   (forget, in orders.py)
+    (none)     ── a request changes the cart ─────────▶ CHANGING  (lease, in cart.py; lapses
+                                                                   after 30 s) ──▶ (none)
 
-Only the request holding CREATING may send `order/create`. Every other request for the same
-cart (a double click, a reload, another tab or host) waits for the state to settle and then
-follows it: CREATED goes to the same payment page, UNCERTAIN asks the buyer first.
+Only the request holding CREATING may send `order/create`, and only one holding CHANGING may
+add or remove seats: so the cart ordered is the cart as the buyer confirmed it (it is read
+again under the claim), and seats added in another tab meanwhile go into a new cart.
+
+Every other request for the same cart (a double click, a reload, another tab or host) waits
+for the state to settle and then follows it: CREATED goes to the same payment page,
+UNCERTAIN asks the buyer first.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .ledger import CREATED, CREATING, Entry, LedgerUnavailable
+from .ledger import CHANGING, CREATED, CREATING, Entry, LedgerUnavailable
 from .vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, VdmError
 
 log = logging.getLogger(__name__)
@@ -83,6 +89,17 @@ Outcome = ToPayment | Refused | CartChanged | CartGone | NothingOrdered | MayExi
 # --- placing ----------------------------------------------------------------------------------
 
 
+def settle(ledger, cart_id: str, seconds: float) -> Entry | None:
+    """The cart's ledger entry once no request is creating its order or changing it (or after
+    `seconds` of waiting)."""
+    deadline = time.monotonic() + seconds
+    entry = ledger.get(cart_id)
+    while entry is not None and entry.state in (CREATING, CHANGING) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        entry = ledger.get(cart_id)
+    return entry
+
+
 @dataclass
 class Order:
     """What the buyer confirmed: this cart, as it was shown (its version), with these details."""
@@ -105,13 +122,7 @@ class Placement:
         self.wait_seconds = wait_seconds
 
     def follow(self, cart_id: str) -> Entry | None:
-        """The cart's ledger entry once it is no longer being created (or the wait ran out)."""
-        deadline = time.monotonic() + self.wait_seconds
-        entry = self.ledger.get(cart_id)
-        while entry is not None and entry.state == CREATING and time.monotonic() < deadline:
-            time.sleep(0.1)
-            entry = self.ledger.get(cart_id)
-        return entry
+        return settle(self.ledger, cart_id, self.wait_seconds)
 
     def settled(self, cart_id: str) -> Outcome | None:
         """What became of this cart so far, once no other request is creating its order;
@@ -121,7 +132,7 @@ class Placement:
             return None
         if entry.state == CREATED:
             return ToPayment(entry)
-        return StillCreating() if entry.state == CREATING else MayExist()
+        return StillCreating() if entry.state in (CREATING, CHANGING) else MayExist()
 
     def place(self, order: Order) -> Outcome:
         try:
