@@ -31,6 +31,16 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
-# Behind a reverse proxy on the same host. The shop itself trusts forwarded headers only
-# with SHOP_TRUST_PROXY.
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+def _trust_proxy() -> bool:
+    try:
+        return float(os.environ.get("SHOP_TRUST_PROXY", "").strip() or 0) > 0
+    except ValueError:
+        return False  # the shop itself refuses to start with this value, and says why
+
+
+# Whose X-Forwarded-Proto (and -Ssl) gunicorn believes, making a request https: HSTS, https
+# redirects and Flask-WTF's strict Referer check follow from it. Nobody's unless the shop is told
+# it is behind a proxy (SHOP_TRUST_PROXY, whose ProxyFix then also reads the headers), or
+# GUNICORN_FORWARDED_ALLOW_IPS names the proxy. gunicorn's own default trusts any local client.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS") or ("127.0.0.1,::1" if _trust_proxy() else "")

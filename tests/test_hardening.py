@@ -446,3 +446,46 @@ def test_the_request_log_line_is_json_for_any_path(web, log_lines):
             json.loads(line)
 
     check()
+
+
+# --- 4. gunicorn believes X-Forwarded-* only with SHOP_TRUST_PROXY ---------------------------------
+
+
+def gunicorn_settings(monkeypatch, **env) -> dict:
+    """gunicorn.conf.py read as gunicorn reads it, with only these variables set."""
+    import runpy
+
+    for name in list(os.environ):
+        if name.startswith(("SHOP_", "GUNICORN_")) or name == "FORWARDED_ALLOW_IPS":
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+@pytest.mark.parametrize("env, allowed", [
+    ({}, ""), ({"SHOP_TRUST_PROXY": "0"}, ""), ({"SHOP_TRUST_PROXY": ""}, ""),
+    ({"SHOP_TRUST_PROXY": "1"}, "127.0.0.1,::1"), ({"SHOP_TRUST_PROXY": "2"}, "127.0.0.1,::1"),
+    ({"GUNICORN_FORWARDED_ALLOW_IPS": "10.0.0.5"}, "10.0.0.5"),
+    ({"SHOP_TRUST_PROXY": "1", "GUNICORN_FORWARDED_ALLOW_IPS": "10.0.0.0/24"}, "10.0.0.0/24"),
+])
+def test_gunicorn_trusts_forwarded_headers_only_when_told(monkeypatch, env, allowed):
+    assert gunicorn_settings(monkeypatch, **env)["forwarded_allow_ips"] == allowed
+
+
+def test_gunicorn_does_not_take_https_from_a_local_client_by_default(gunicorn_port):
+    url = f"http://127.0.0.1:{gunicorn_port}/"
+    plain = requests.get(url, timeout=10)
+    spoofed = requests.get(url, headers={"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"}, timeout=10)
+    assert plain.status_code == spoofed.status_code == 200
+    assert "Strict-Transport-Security" not in spoofed.headers
+
+
+def test_gunicorn_takes_https_from_the_proxy_when_trusted(tmp_path):
+    proc, port = start_gunicorn(tmp_path, SHOP_TRUST_PROXY="1")
+    try:
+        answer = requests.get(f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert answer.status_code == 200 and answer.headers["Strict-Transport-Security"].startswith("max-age=")
