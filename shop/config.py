@@ -20,6 +20,8 @@ class ConfigError(RuntimeError):
 
 # Below this the shop's own forms (the checkout with long names in UTF-8) might not fit.
 MIN_BODY_BYTES = 4096
+# SHOP_SECRET_KEY signs the sessions; a generated one (secrets.token_urlsafe(48)) has 64 characters.
+MIN_SECRET_LENGTH = 32
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0) -> float:
@@ -112,6 +114,12 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         raise ConfigError(
             "SHOP_SECRET_KEY is not set. It signs the buyers' sessions and must be a long random "
             "string kept out of the repository, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if secret and len(secret) < MIN_SECRET_LENGTH:
+        # A short key can be guessed offline from one session cookie, and then any session forged.
+        raise ConfigError(
+            f"SHOP_SECRET_KEY is too short ({len(secret)} characters): it must be at least {MIN_SECRET_LENGTH} "
+            "characters of random text, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
     base_url = _url(env, "SHOP_BASE_URL")
     if api_url and urlsplit(api_url).hostname not in ("127.0.0.1", "localhost", "::1") and not base_url:

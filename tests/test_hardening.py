@@ -489,3 +489,26 @@ def test_gunicorn_takes_https_from_the_proxy_when_trusted(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     assert answer.status_code == 200 and answer.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+# --- 4. a secret key long enough to be one ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["x", "secret", "changeme", "a" * 31, "  " + "a" * 20 + "  "])
+@pytest.mark.parametrize("api", ["", "https://api.voordemensen.nl/v1"])
+def test_a_short_secret_key_stops_the_start(tmp_path, key, api):
+    from shop.config import ConfigError, shop_settings
+
+    env = {"SHOP_SECRET_KEY": key, "VDM_API_URL": api, "SHOP_BASE_URL": "https://tickets.example"}
+    with pytest.raises(ConfigError, match=r"SHOP_SECRET_KEY .*at least 32 characters"):
+        shop_settings(env, str(tmp_path))
+
+
+def test_a_long_secret_key_is_taken(tmp_path):
+    from conftest import SECRET
+
+    from shop.config import shop_settings
+
+    assert len(SECRET) >= 32  # the tests' own key
+    for key in ("k" * 32, SECRET):
+        assert shop_settings({"SHOP_SECRET_KEY": key}, str(tmp_path))["SECRET_KEY"] == key
