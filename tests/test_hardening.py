@@ -512,3 +512,51 @@ def test_a_long_secret_key_is_taken(tmp_path):
     assert len(SECRET) >= 32  # the tests' own key
     for key in ("k" * 32, SECRET):
         assert shop_settings({"SHOP_SECRET_KEY": key}, str(tmp_path))["SECRET_KEY"] == key
+
+
+# --- 4. a partly paid order offers no tickets ---------------------------------------------------------
+
+
+@pytest.fixture
+def live_shop(start_sandbox, make_app):
+    """The shop served over HTTP, so that the sandbox's payment page can be used for real."""
+    from conftest import LiveServer
+
+    sandbox = start_sandbox()
+    shop = LiveServer(make_app(sandbox.url))
+    yield shop
+    shop.stop()
+
+
+def pay(shop_url: str, choice: str, language: str) -> requests.Response:
+    """A buyer fills a cart, checks out, makes this choice on the sandbox's payment page and
+    comes back to the shop's order page."""
+    from conftest import checkout_fields, csrf_token
+
+    browser = requests.Session()
+    browser.headers["Accept-Language"] = language
+    page = browser.get(shop_url + "/performances/101", timeout=10).text
+    browser.post(shop_url + "/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "2"},
+                 timeout=10)
+    form = {**checkout_fields(browser.get(shop_url + "/checkout/", timeout=10).text), **GOOD}
+    payment_page = browser.post(shop_url + "/checkout/", data=form, timeout=10)
+    back = browser.post(payment_page.url, data={"csrf_token": csrf_token(payment_page.text), choice: "x"},
+                        timeout=10)
+    assert back.url.startswith(shop_url + "/order/")
+    return back
+
+
+@pytest.mark.parametrize("language, heading, tickets, receipt", [
+    ("en", "Your order is partly paid", "Show my tickets", "Receipt"),
+    ("nl", "Je bestelling is deels betaald", "Toon mijn kaarten", "Betaalbewijs")])
+def test_a_partly_paid_order_offers_no_tickets(live_shop, language, heading, tickets, receipt):
+    import re
+
+    page = pay(live_shop.url, "partial", language)
+    html = page.text
+    assert page.status_code == 200 and heading in html
+    assert tickets not in html and "/ticket" not in html  # no link to tickets that are not issued yet
+    assert re.search(rf'<a class="button[^"]*" href="[^"]+/receipt">{receipt}</a>', html)
+    # The paid order, for comparison, has both.
+    paid = pay(live_shop.url, "pay", language).text
+    assert tickets in paid and "/ticket" in paid
