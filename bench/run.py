@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -223,6 +224,34 @@ def cold_start(rig: Rig, name: str, env: dict) -> tuple[subprocess.Popen, str, C
     started = time.monotonic()
     proc, url = rig.launch(name, [], env)
     return proc, url, wait_for_prices(rig, name, proc, url, started)
+
+
+class CpuShare:
+    """How busy the machine's cores were while a part ran, and how much of that was not this
+    benchmark (itself and every process it started and has reaped): other work on the machine
+    takes cores from the servers and skews every figure."""
+
+    def __init__(self):
+        self.wall, self.busy, self.ours = time.monotonic(), self._busy(), self._ours()
+
+    @staticmethod
+    def _busy() -> float:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _ours() -> float:
+        return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+                   for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+    def report(self) -> str:
+        wall = time.monotonic() - self.wall
+        available = wall * (os.cpu_count() or 1)
+        busy, ours = self._busy() - self.busy, self._ours() - self.ours
+        other = max(0.0, busy - ours)
+        return (f"{wall:.0f} s; the {os.cpu_count()} cores were {busy / available:.0%} busy, "
+                f"{other / available:.0%} of their time with work other than this benchmark")
 
 
 # --- wrk -----------------------------------------------------------------------------------
@@ -669,13 +698,12 @@ def main(argv: list[str] | None = None) -> int:
     failed: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="vdm-bench-"))
     print(f"bench: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {now():%Y-%m-%d %H:%M} UTC, "
-          f"load average {os.getloadavg()[0]:.2f} (other work on the machine skews every figure)"
-          + (", smoke run" if args.smoke else ""))
+          f"load average {os.getloadavg()[0]:.2f} before starting" + (", smoke run" if args.smoke else ""))
     try:
         for name, run in (("classic", part_classic), ("scale", part_scale), ("cluster", part_cluster)):
             if part not in (name, "all"):
                 continue
-            began = time.monotonic()
+            share = CpuShare()
             try:
                 run(args, folder, summary)
             except Exception as error:  # a part that cannot run must not hide the others
@@ -683,14 +711,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\n!!! part {name} could not run: {error}", file=sys.stderr)
                 if not isinstance(error, BenchError):
                     traceback.print_exc()
-            print(f"(part {name}: {time.monotonic() - began:.0f} s)")
+            print(f"(part {name}: {share.report()})")
     finally:
         if args.keep:
             print(f"\nlogs kept in {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
 
-    print(f"\nload average at the end: {os.getloadavg()[0]:.2f} (1 min), {os.getloadavg()[1]:.2f} (5 min)")
     if summary:
         print("\n=== targets ===")
         for target, result, met in summary:
