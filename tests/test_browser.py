@@ -21,7 +21,8 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-VIEWPORTS = {"phone": {"width": 375, "height": 667}, "desktop": {"width": 1280, "height": 900}}
+VIEWPORTS = {"phone": {"width": 375, "height": 667}, "desktop": {"width": 1280, "height": 900},
+             "narrow": {"width": 320, "height": 640}}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 AXE = Axe()
@@ -34,7 +35,8 @@ def shop(tmp_path_factory):
                                          "SANDBOX_PENDING_SECONDS": 1}, instance_path=str(folder)))
     # Every buyer in these tests comes from 127.0.0.1: lift the per-address limits.
     shop = LiveServer(create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": sandbox.url + "/v1",
-                                  "SHOP_RATE_LIMIT_CART": "1000 per minute", "SHOP_RATE_LIMIT_ORDER": "1000 per minute"},
+                                  "SHOP_RATE_LIMIT_CART": "1000 per minute", "SHOP_RATE_LIMIT_ORDER": "1000 per minute",
+                                  "SHOP_HOLD_MAX": "1000", "SHOP_HOLD_MAX_PER_PERFORMANCE": "1000"},
                                  instance_path=str(folder / "shop")))
     yield shop
     shop.stop()
@@ -286,3 +288,82 @@ def test_keyboard_only(browser, shop):
     press(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you! Your order is paid")
     tab_to(page, lambda f: f["text"] == "Show my tickets")
+
+
+# --- reflow: nothing scrolls sideways at 320 CSS pixels (WCAG 1.4.10) -------------------------------
+
+
+def sideways(page: Page) -> dict:
+    """How far the page scrolls sideways, and the elements that stick out furthest."""
+    return page.evaluate("""() => {
+        const width = window.innerWidth, root = document.documentElement;
+        const wide = [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > width + 0.5)
+            .map(el => `${el.tagName.toLowerCase()}.${el.className}: ${Math.round(el.getBoundingClientRect().right)}`);
+        return {overflow: root.scrollWidth - width, wide: wide.slice(0, 6)};
+    }""")
+
+
+# On sale in the demo venue, with each set of ticket types (the longest names: 401 and 502).
+REFLOW_PERFORMANCES = (101, 301, 401, 502)
+
+
+def test_nothing_scrolls_sideways_at_320_pixels(browser, shop):
+    problems = []
+    for locale in ("en-GB", "nl-NL"):
+        context = browser.new_context(viewport=VIEWPORTS["narrow"], locale=locale, bypass_csp=True)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+
+        def check(state: str) -> None:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"reflow-{locale}-{state}.png"), full_page=True)
+            found = sideways(page)
+            if found["overflow"] > 0:
+                problems.append(f"{locale} {state}: {found['overflow']} px too wide, {found['wide']}")
+
+        def choose(performance: int, *quantities: str) -> None:
+            page.goto(f"{shop.url}/performances/{performance}")
+            for field, quantity in zip(page.locator("input.quantity").all(), quantities, strict=False):
+                field.fill(quantity)
+            page.locator(".tickets-form [type=submit]").click()
+
+        def to_payment() -> None:
+            choose(101, "1")
+            page.goto(shop.url + "/checkout/")
+            page.locator('input[name="email"]').fill("ann@example.org")
+            page.locator('input[name="firstname"]').fill("Ann")
+            page.locator('input[name="lastname"]').fill("de Vries")
+            page.locator('input[name="payment_id"]').first.check()
+            page.locator(".checkout-form [type=submit]").click()
+            expect(page.get_by_role("button", name="Leave pending")).to_be_visible()
+
+        for state, path in (("programme", "/"), ("show-100", "/shows/100"), ("show-400", "/shows/400"),
+                            ("show-500", "/shows/500"), ("not-found", "/no-such-page")):
+            page.goto(shop.url + path)
+            check(state)
+        for performance in REFLOW_PERFORMANCES:
+            page.goto(f"{shop.url}/performances/{performance}")
+            check(f"performance-{performance}")
+            choose(performance, "veel", "veel", "veel")
+            expect(page.locator(".field-error").first).to_be_visible()
+            check(f"performance-{performance}-not-a-number")
+            choose(performance, "99", "1", "1")
+            expect(page.locator(".field-error").first).to_be_visible()
+            check(f"performance-{performance}-too-many")
+        for performance in REFLOW_PERFORMANCES:
+            choose(performance, "1", "1", "1")
+        expect(page.locator(".cart-lines").first).to_be_visible()
+        check("cart")
+        page.goto(shop.url + "/checkout/")
+        check("checkout")
+        page.locator(".checkout-form [type=submit]").click()
+        expect(page.locator("#error-summary")).to_be_visible()
+        check("checkout-errors")
+        for state, button in (("paid", "Pay"), ("pending", "Leave pending"), ("cancelled", "Cancel")):
+            to_payment()
+            page.get_by_role("button", name=button, exact=True).click()
+            expect(page.locator(f".order-{state}")).to_be_visible()
+            check(f"order-{state}")
+        context.close()
+    assert problems == [], "\n".join(problems)
