@@ -21,6 +21,15 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
 keepalive = 5
 
+# The head of a request: the shop's longest URL (a programme search with every filter) is far
+# below 2048 bytes; a browser sends about 15 headers and the proxy adds a few; one header (the
+# session cookie) stays under 4 KB. Longer or more is refused with 400 before the shop sees it.
+# Bodies are bounded by the shop itself (SHOP_MAX_BODY_BYTES). gunicorn has no time limit on
+# reading a request's head, so slow clients are the reverse proxy's to hold off (see Deploy).
+limit_request_line = 2048
+limit_request_fields = 50
+limit_request_field_size = 8190
+
 # Recycle workers now and then, so a slow leak can never grow without bound.
 max_requests = 5000
 max_requests_jitter = 500

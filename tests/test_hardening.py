@@ -157,8 +157,8 @@ def start_gunicorn(folder, **env) -> tuple[subprocess.Popen, int]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("VDM_", "SHOP_", "SANDBOX_", "GUNICORN_"))}
-    environ.update(SHOP_INSTANCE_PATH=str(folder), GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1",
-                   GUNICORN_THREADS="4", **env)
+    environ.update({"SHOP_INSTANCE_PATH": str(folder), "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1",
+                    "GUNICORN_THREADS": "4", **env})
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     proc = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py"], cwd=ROOT, env=environ, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -560,3 +560,127 @@ def test_a_partly_paid_order_offers_no_tickets(live_shop, language, heading, tic
     # The paid order, for comparison, has both.
     paid = pay(live_shop.url, "pay", language).text
     assert tickets in paid and "/ticket" in paid
+
+
+# --- 2. gunicorn's own limits on what a request's head may be ----------------------------------------
+
+
+def test_gunicorn_limits_the_request_head(monkeypatch):
+    settings = gunicorn_settings(monkeypatch)
+    assert settings["limit_request_line"] == 2048  # the shop's longest URL, a full programme search, is far shorter
+    assert settings["limit_request_fields"] == 50  # a browser sends about 15 headers, the proxy adds 5
+    assert settings["limit_request_field_size"] == 8190  # room for the session cookie (at most 4 KB)
+
+
+def test_gunicorn_refuses_an_oversized_request_head(gunicorn_port):
+    def status(head: str) -> bytes:
+        return raw_request(gunicorn_port, head).split(b"\r\n")[0]
+
+    fine = status("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
+                  "".join(f"X-H{i}: {i}\r\n" for i in range(30)) + "\r\n")
+    assert fine.startswith(b"HTTP/1.1 200")
+    long_line = status(f"GET /healthz?{'a' * 3000} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    many_fields = status("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
+                         "".join(f"X-H{i}: {i}\r\n" for i in range(80)) + "\r\n")
+    for answer in (long_line, many_fields):
+        assert answer.split()[1] in (b"400", b"414", b"431"), answer
+
+
+# --- 2. slow clients are held off by the reverse proxy (README, Deploy) --------------------------------
+
+NGINX_START = "# /etc/nginx/conf.d/tickets.conf"
+
+
+def readme_nginx_snippet(readme: str) -> str | None:
+    """The nginx configuration in README.md's Deploy section (an indented block), as it is."""
+    lines = readme.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == NGINX_START or line.strip().startswith(NGINX_START + ":")]
+    if not starts:
+        return None
+    block = []
+    for line in lines[starts[0]:]:
+        if line.strip() and not line.startswith("    "):
+            break
+        block.append(line[4:])
+    return "\n".join(block).strip() + "\n"
+
+
+def test_the_readme_nginx_snippet_holds_off_slow_clients(gunicorn_port, tmp_path):
+    """nginx -t accepts the README's snippet, and with it in front of gunicorn, 60 clients that send
+    their headers one line a second (which starve gunicorn on its own) leave the shop answering."""
+    import re
+    import shutil
+    import ssl
+    import threading
+
+    import urllib3
+
+    snippet = readme_nginx_snippet((ROOT / "README.md").read_text(encoding="utf-8"))
+    if snippet is None:
+        pytest.skip("README.md has no nginx snippet in its Deploy section")
+    nginx, openssl = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("openssl")
+    if not (os.path.exists(nginx) and openssl):
+        pytest.skip("nginx or openssl is not installed (apt-get install nginx-light openssl)")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")], check=True,
+                   capture_output=True)
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    http_port, https_port = ports
+    config = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp_path / 'cert.pem'};", snippet)
+    config = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {tmp_path / 'key.pem'};", config)
+    config = re.sub(r"listen \[::\]:\d+[^;]*;", "", config)
+    config = re.sub(r"listen 80;", f"listen 127.0.0.1:{http_port};", config)
+    config = re.sub(r"listen 443 ssl[^;]*;", f"listen 127.0.0.1:{https_port} ssl;", config)
+    config = config.replace("127.0.0.1:8000", f"127.0.0.1:{gunicorn_port}")
+    (tmp_path / "site.conf").write_text(config)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ access_log off; client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;\n"
+        f"include {tmp_path}/site.conf; }}\n")
+    check = subprocess.run([nginx, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([nginx, "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    urllib3.disable_warnings()
+    shop = f"https://127.0.0.1:{https_port}"
+    stop = threading.Event()
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+
+    def slow_client():
+        try:
+            with tls.wrap_socket(socket.create_connection(("127.0.0.1", https_port), timeout=30),
+                                 server_hostname="localhost") as conn:
+                conn.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+                while not stop.wait(1):
+                    conn.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            pass  # nginx gave up on it: as it should
+
+    clients = [threading.Thread(target=slow_client, daemon=True) for _ in range(60)]
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert requests.get(shop + "/healthz", verify=False, timeout=2).status_code == 200
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.1)
+        for client in clients:
+            client.start()
+        time.sleep(3)  # all 60 are connected and trickling their headers
+        started = time.monotonic()
+        through_nginx = requests.get(shop + "/healthz", verify=False, timeout=5)
+        direct = requests.get(f"http://127.0.0.1:{gunicorn_port}/healthz", timeout=5)
+        assert through_nginx.status_code == direct.status_code == 200
+        assert time.monotonic() - started < 2
+    finally:
+        stop.set()
+        proc.terminate()
+        proc.wait(timeout=10)
