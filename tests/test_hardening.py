@@ -684,3 +684,16 @@ def test_the_readme_nginx_snippet_holds_off_slow_clients(gunicorn_port, tmp_path
         stop.set()
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --- the new messages in Dutch -------------------------------------------------------------------------
+
+
+def test_the_new_messages_in_dutch(app, buyer):
+    too_large = send(app, "/cart/remove", Body(1_000_000), length=1_000_000, headers={"Accept-Language": "nl"})[1]
+    assert "Dat was te veel om te versturen" in too_large and "Er is niets gewijzigd of besteld" in too_large
+    form = with_cart(buyer)
+    control = buyer.post("/checkout/", data={**form, **GOOD, "city": "Ut\u202erecht"}, headers={"Accept-Language": "nl"})
+    assert control.status_code == 422 and "Hier staat een teken in dat hier niet kan" in text(control)
+    invisible = buyer.post("/checkout/", data={**form, **GOOD, "lastname": "\u200b"}, headers={"Accept-Language": "nl"})
+    assert invisible.status_code == 422 and "Hier staan alleen onzichtbare tekens" in text(invisible)
