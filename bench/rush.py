@@ -43,6 +43,7 @@ import importlib.util
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -137,21 +138,38 @@ class Run:
     locust_status: int
 
 
-def start_servers(rig: Rig, args, catalogue_file: Path) -> tuple[str, str]:
+def start_servers(rig: Rig, args, catalogue_file: Path) -> tuple[str, str, dict[str, int]]:
+    """The servers of the rush: their addresses, and the process id of each."""
     redis_url = rig.redis()
+    redis_pid = rig.procs[-1].pid
     sandbox_env = {"SHOP_INSTANCE_PATH": str(rig.folder / "sandbox"), "GUNICORN_WORKERS": str(args.sandbox_workers),
                    "GUNICORN_THREADS": "16", "SANDBOX_DELAY_MS": str(args.delay_ms),
                    "SANDBOX_CATALOGUE": str(catalogue_file), "SANDBOX_SECRET_KEY": "rush-" + "s" * 40}
-    _, sandbox = rig.start("sandbox", ["--access-logfile", str(rig.folder / "sandbox-access.log"),
+    sandbox_proc, sandbox = rig.start("sandbox", ["--access-logfile", str(rig.folder / "sandbox-access.log"),
                                        "shop.sandbox:create_app()"], sandbox_env)
     env = shop_env(sandbox, rig.folder / "shop", redis_url,
                    SHOP_RATE_LIMIT_CART=UNLIMITED, SHOP_RATE_LIMIT_ORDER=UNLIMITED,
                    SHOP_RATE_LIMIT_ORDER_LOOKUP=UNLIMITED, SHOP_HOLD_MAX_PER_PERFORMANCE="1000000",
-                   SHOP_HOLD_MAX="1000000", SHOP_CATALOGUE_REFRESH=f"{args.refresh:g}")
+                   SHOP_HOLD_MAX="1000000", SHOP_CATALOGUE_REFRESH=f"{args.refresh:g}",
+                   **({"GUNICORN_THREADS": str(args.shop_threads)} if args.shop_threads else {}))
     started = time.monotonic()
     proc, shop = rig.launch("shop", [], env)
     wait_for_prices(rig, "shop", proc, shop, started)
-    return sandbox, shop
+    return sandbox, shop, {"sandbox": sandbox_proc.pid, "shop": proc.pid, "redis": redis_pid}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (a gunicorn master and its workers),
+    from /proc; 0 where there is no /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, and those of its waited-for children
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run_locust(args, rig: Rig, sandbox: str, shop: str) -> int:
@@ -175,6 +193,13 @@ def run_locust(args, rig: Rig, sandbox: str, shop: str) -> int:
         finally:
             if locust.poll() is None:  # stopped from outside: do not leave Locust running
                 os.killpg(locust.pid, signal.SIGKILL)
+
+
+def cpu_of_children() -> float:
+    """CPU seconds of the processes this one started and has waited for (gunicorn's workers
+    count in their master's, once it has waited for them)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def jsonl(path: Path) -> list[dict]:
@@ -209,12 +234,18 @@ def rush(args, folder: Path) -> Run:
     catalogue_file.write_text(json.dumps(catalogue(args.seats, args.max_per_order), indent=1))
     rig = Rig(folder, "rush")
     try:
-        sandbox, shop = start_servers(rig, args, catalogue_file)
+        sandbox, shop, pids = start_servers(rig, args, catalogue_file)
         print(f"servers up: sandbox {sandbox} ({args.sandbox_workers} workers, VdM delay {args.delay_ms} ms), "
-              f"shop {shop} (2 workers, Redis, catalogue refresh {args.refresh:g} s); Locust starts the buyers")
-        began = time.monotonic()
+              f"shop {shop} (2 workers × {args.shop_threads or 'the configured'} threads, Redis, catalogue refresh "
+              f"{args.refresh:g} s); Locust starts the buyers")
+        began, before = time.monotonic(), cpu_of_children()
+        servers_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         status = run_locust(args, rig, sandbox, shop)
-        print(f"Locust ended after {time.monotonic() - began:.0f} s (exit status {status})")
+        wall, locust_cpu = time.monotonic() - began, cpu_of_children() - before
+        used = {name: cpu_seconds(pid) - servers_before[name] for name, pid in pids.items()}
+        print(f"Locust ended after {wall:.0f} s (exit status {status}). CPU seconds used meanwhile: "
+              + ", ".join(f"{name} {seconds:.1f}" for name, seconds in used.items())
+              + f", Locust {locust_cpu:.1f}, of the {os.cpu_count() * wall:.0f} the {os.cpu_count()} cores had")
     finally:
         rig.stop()
     out = rig.folder / "rush"
@@ -424,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", type=float, default=10,
                         help="SHOP_CATALOGUE_REFRESH in seconds, at least 10 (10: the ticket page learns "
                              "soon that the performance is sold out)")
+    parser.add_argument("--shop-threads", type=int, default=None,
+                        help="GUNICORN_THREADS of each of the shop's 2 workers (default: gunicorn.conf.py's)")
     parser.add_argument("--seed", type=int, default=11, help="the buyers' wishes and pauses (11)")
     parser.add_argument("--smoke", action="store_true",
                         help="a small rush: 30 buyers for 10 seats, under a minute; checks that it runs and holds")
