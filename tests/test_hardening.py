@@ -592,17 +592,28 @@ NGINX_START = "# /etc/nginx/conf.d/tickets.conf"
 
 
 def readme_nginx_snippet(readme: str) -> str | None:
-    """The nginx configuration in README.md's Deploy section (an indented block), as it is."""
+    """The nginx configuration in README.md's Deploy section, as it is: the indented (or fenced)
+    block that starts with the comment naming its file."""
     lines = readme.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.strip() == NGINX_START or line.strip().startswith(NGINX_START + ":")]
+    starts = [i for i, line in enumerate(lines) if line.strip().startswith(NGINX_START)]
     if not starts:
         return None
+    indent = len(lines[starts[0]]) - len(lines[starts[0]].lstrip(" "))
     block = []
     for line in lines[starts[0]:]:
-        if line.strip() and not line.startswith("    "):
+        if line.strip().startswith("```") or (line.strip() and not line.startswith(" " * indent)):
             break
-        block.append(line[4:])
+        block.append(line[indent:])
     return "\n".join(block).strip() + "\n"
+
+
+def test_the_nginx_snippet_is_found_indented_or_fenced():
+    config = "upstream x {\n    server 127.0.0.1:8000;\n}\n"
+    indented = "".join(f"    {line}\n" if line else "\n" for line in (NGINX_START + "\n" + config).splitlines())
+    for readme in (f"## Deploy\n\n{indented}\nText.\n", f"- a list:\n\n  ```nginx\n  {NGINX_START}\n"
+                   + "".join(f"  {line}\n" for line in config.splitlines()) + "  ```\n"):
+        assert readme_nginx_snippet(readme) == NGINX_START + "\n" + config, readme
+    assert readme_nginx_snippet("## Deploy\n\nNo snippet.\n") is None
 
 
 def test_the_readme_nginx_snippet_holds_off_slow_clients(gunicorn_port, tmp_path):
