@@ -12,14 +12,16 @@ written to a temporary folder (one show with the rush performance, --seats seats
 shop (2 workers, SHOP_REDIS_URL, rate and hold limits set very high, because every simulated
 buyer comes from 127.0.0.1). Then Locust, headless (bench/rush_locustfile.py): --buyers buyers
 arrive at --spawn-rate a second, and each tries once to buy 1 to --max-per-order tickets of one
-ticket type (no more than the ticket page says it may) and pay: programme, performance, add (and the cart it leads to), checkout page,
-checkout submit, the sandbox's payment page, pay, the return to the shop and the order page.
+ticket type (no more than the ticket page says it may) and pay: programme, performance, add
+(and the cart it leads to), checkout page, checkout submit, the sandbox's payment page, pay,
+the return to the shop and the order page. It also says how much CPU each server and Locust
+used meanwhile.
 
 It prints each step's p50, p90, p99 and maximum (milliseconds, from the buyers' side), then
 checks, from the sandbox's SQLite database, the servers' logs and the buyers' own records:
 
   - exactly the capacity sold: every seat in a paid order, or else fewer left than any losing
-    buyer asked for (each buyer tries once, with the number it wanted);
+    buyer asked for (each buyer tries once, with the number it asked for);
   - no oversell: never more seats in carts and orders together than the performance has;
   - no order without its payment page: every order VdM has was reached by its buyer;
   - one order per cart, and per buyer;
