@@ -6,7 +6,7 @@ through the whole path, and afterwards the sale must add up.
     python bench/rush.py --smoke               # 30 buyers for 10 seats: does the rush still run and hold?
 
 It starts everything itself, on free loopback ports with gunicorn.conf.py: a standalone sandbox
-(gunicorn, `shop.sandbox:create_app()`, every API call delayed by --delay-ms) on a catalogue
+(bench/run.py's: gunicorn, 4 workers, every API call delayed by --delay-ms) on a catalogue
 written to a temporary folder (one show with the rush performance, --seats seats and at most
 --max-per-order tickets per order, and a second, ordinary performance), a redis-server, and the
 shop (2 workers, SHOP_REDIS_URL, rate and hold limits set very high, because every simulated
@@ -144,11 +144,9 @@ def start_servers(rig: Rig, args, catalogue_file: Path) -> tuple[str, str, dict[
     """The servers of the rush: their addresses, and the process id of each."""
     redis_url = rig.redis()
     redis_pid = rig.procs[-1].pid
-    sandbox_env = {"SHOP_INSTANCE_PATH": str(rig.folder / "sandbox"), "GUNICORN_WORKERS": str(args.sandbox_workers),
-                   "GUNICORN_THREADS": "16", "SANDBOX_DELAY_MS": str(args.delay_ms),
-                   "SANDBOX_CATALOGUE": str(catalogue_file), "SANDBOX_SECRET_KEY": "rush-" + "s" * 40}
-    sandbox_proc, sandbox = rig.start("sandbox", ["--access-logfile", str(rig.folder / "sandbox-access.log"),
-                                       "shop.sandbox:create_app()"], sandbox_env)
+    # bench/run.py's sandbox (4 workers of 16 threads, the access log in rig.calls_log): wherever
+    # the sandbox's app lives, the benchmark and the rush start it the same way.
+    sandbox_proc, sandbox = rig.sandbox(args.delay_ms, str(catalogue_file))
     env = shop_env(sandbox, rig.folder / "shop", redis_url,
                    SHOP_RATE_LIMIT_CART=UNLIMITED, SHOP_RATE_LIMIT_ORDER=UNLIMITED,
                    SHOP_RATE_LIMIT_ORDER_LOOKUP=UNLIMITED, SHOP_HOLD_MAX_PER_PERFORMANCE="1000000",
@@ -237,7 +235,7 @@ def rush(args, folder: Path) -> Run:
     rig = Rig(folder, "rush")
     try:
         sandbox, shop, pids = start_servers(rig, args, catalogue_file)
-        print(f"servers up: sandbox {sandbox} ({args.sandbox_workers} workers, VdM delay {args.delay_ms} ms), "
+        print(f"servers up: sandbox {sandbox} (VdM delay {args.delay_ms} ms), "
               f"shop {shop} (2 workers × {args.shop_threads or 'the configured'} threads, Redis, catalogue refresh "
               f"{args.refresh:g} s); Locust starts the buyers")
         began, before = time.monotonic(), cpu_of_children()
@@ -254,7 +252,7 @@ def rush(args, folder: Path) -> Run:
     orders, in_carts, unordered = read_sandbox(rig.folder / "sandbox" / "sandbox.sqlite3")
     return Run(buyers=jsonl(out / "buyers.jsonl"), requests=jsonl(out / "requests.jsonl"), orders=orders,
                seats_in_carts=in_carts, seats_unordered=unordered, shop_log=rig.log("shop"),
-               sandbox_log=rig.log("sandbox"), access_log=(rig.folder / "sandbox-access.log").read_text(),
+               sandbox_log=rig.log("sandbox"), access_log=rig.calls_log.read_text(),
                locust_log=rig.log("locust"), locust_status=status)
 
 
@@ -465,9 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs and the records (always kept "
                         "when a check fails; the folder is printed)")
     args = parser.parse_args(argv)
-    args.sandbox_workers = 4
     if args.smoke:
-        args.buyers, args.seats, args.spawn_rate, args.think, args.sandbox_workers = 30, 10, 10, 0.2, 2
+        args.buyers, args.seats, args.spawn_rate, args.think = 30, 10, 10, 0.2
         args.run_time = args.run_time or 180
     args.run_time = args.run_time or 600
     if args.buyers < 1 or args.seats < 1 or args.max_per_order < 1 or args.spawn_rate <= 0 or args.refresh < 10:
