@@ -37,6 +37,9 @@ max_requests_jitter = 500
 # The shop writes its own one-line JSON log per request (with the time spent waiting on VdM);
 # gunicorn's access log is off unless asked for.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# gunicorn's control socket has one default path for every gunicorn on the host (several shops,
+# the tests, the benchmark): one instance's socket would reach another. The shop does not use it.
+control_socket_disable = True
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import text
+from tools import require
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -627,11 +628,9 @@ def test_the_readme_nginx_snippet_holds_off_slow_clients(gunicorn_port, tmp_path
     import urllib3
 
     snippet = readme_nginx_snippet((ROOT / "README.md").read_text(encoding="utf-8"))
-    if snippet is None:
-        pytest.skip("README.md has no nginx snippet in its Deploy section")
-    nginx, openssl = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("openssl")
-    if not (os.path.exists(nginx) and openssl):
-        pytest.skip("nginx or openssl is not installed (apt-get install nginx-light openssl)")
+    assert snippet is not None, "README.md's Deploy section lost its nginx snippet"
+    nginx = require(shutil.which("nginx") or shutil.which("/usr/sbin/nginx"), "nginx", "apt-get install nginx-light")
+    openssl = require(shutil.which("openssl"), "openssl", "apt-get install openssl")
     subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")], check=True,
                    capture_output=True)
