@@ -82,6 +82,39 @@ def _refused(status: int):
     return page, status, headers
 
 
+def check_body(limit: int):
+    """Before the CSRF check, which reads the form: refuse a body over the limit, and any body
+    but a form of strings. Flask-WTF would hand a JSON body's numbers, lists and objects, or
+    a multipart body's files, to WTForms, whose string fields then fail with a 500."""
+    if request.content_length is not None:
+        if request.content_length > limit:  # also where nothing would read the body
+            raise RequestEntityTooLarge()
+    elif request.method not in SAFE_METHODS and request.environ.get("wsgi.input_terminated"):
+        # Werkzeug silently cuts such a body off at the limit, and a form would be parsed from
+        # what came before the cut. So the body is read here, kept for the form, and refused
+        # when it reaches the limit (it may well go on).
+        if len(request.get_data(cache=True, parse_form_data=False)) >= limit:
+            raise RequestEntityTooLarge()
+    if request.method in SAFE_METHODS:
+        return None
+    if request.mimetype not in FORM_TYPES:
+        return _refused(415)
+    if request.files:
+        return _refused(400)
+    return None
+
+
+def security_headers(response, csp: str):
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
 def init_app(app: Flask) -> None:
     cfg = app.config
     if cfg["SHOP_TRUST_PROXY"]:
@@ -90,46 +123,14 @@ def init_app(app: Flask) -> None:
     https = cfg["SHOP_BASE_URL"].startswith("https://")
     app.config.update(SESSION_COOKIE_SECURE=https, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       PREFERRED_URL_SCHEME="https" if https else "http")
-    csp = content_security_policy(app)
 
     # Request bodies: Flask answers 413 to a declared length over the limit without reading the
     # body, and reads a body without a length (chunked) no further than the limit.
     limit = cfg["SHOP_MAX_BODY_BYTES"]
     cfg.update(MAX_CONTENT_LENGTH=limit, MAX_FORM_MEMORY_SIZE=limit, MAX_FORM_PARTS=MAX_FORM_PARTS)
-
-    def check_body():
-        """Before the CSRF check, which reads the form: refuse a body over the limit, and any body
-        but a form of strings. Flask-WTF would hand a JSON body's numbers, lists and objects, or
-        a multipart body's files, to WTForms, whose string fields then fail with a 500."""
-        if request.content_length is not None:
-            if request.content_length > limit:  # also where nothing would read the body
-                raise RequestEntityTooLarge()
-        elif request.method not in SAFE_METHODS and request.environ.get("wsgi.input_terminated"):
-            # Werkzeug silently cuts such a body off at the limit, and a form would be parsed from
-            # what came before the cut. So the body is read here, kept for the form, and refused
-            # when it reaches the limit (it may well go on).
-            if len(request.get_data(cache=True, parse_form_data=False)) >= limit:
-                raise RequestEntityTooLarge()
-        if request.method in SAFE_METHODS:
-            return None
-        if request.mimetype not in FORM_TYPES:
-            return _refused(415)
-        if request.files:
-            return _refused(400)
-        return None
-
-    app.before_request_funcs.setdefault(None, []).insert(0, check_body)
-
-    @app.after_request
-    def headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-        if request.is_secure:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        return response
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: check_body(limit))
+    csp = content_security_policy(app)
+    app.after_request(lambda response: security_headers(response, csp))
 
     cfg.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     cfg.setdefault("RATELIMIT_HEADERS_ENABLED", True)
