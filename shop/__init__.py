@@ -27,7 +27,7 @@ def _folder(name: str) -> str:
     return str(installed if installed.is_dir() else ROOT / name)
 
 
-TEMPLATES = _folder("templates")  # the sandbox's pages too, in its sandbox/
+TEMPLATES = _folder("templates")
 STATIC = _folder("static")
 
 
@@ -75,9 +75,11 @@ def create_app(config: dict | None = None, instance_path: str | None = None, *,
     cache.init_app(app)
     BoxOffice(app, vdm_client)
     if not app.config["VDM_API_URL"]:
-        from .sandbox import init_sandbox
+        # The built-in sandbox's pages for people (payment, tickets, receipts, images), on the
+        # shop's own address; its JSON API runs beside the shop (BoxOffice._start_sandbox).
+        from vdm_sandbox import init_sandbox
 
-        init_sandbox(app, api=False)
+        init_sandbox(app, app.config["SANDBOX_SETTINGS"], api=False)
 
     app.extensions["ledger"] = open_ledger(app.config)
 

@@ -84,16 +84,18 @@ class BoxOffice:
         return self._client
 
     def _start_sandbox(self) -> str:
-        from .sandbox import create_app as create_sandbox
-        from .sandbox.server import serve_in_thread
+        from dataclasses import replace
+
+        from vdm_sandbox import create_app as create_sandbox
+        from vdm_sandbox.server import serve_in_thread
 
         cfg = self.app.config
-        settings = {key: value for key, value in cfg.items() if key.startswith("SANDBOX_")}
+        settings = cfg["SANDBOX_SETTINGS"]  # read by the sandbox's own rules (config.py)
         # The sandbox's pages (payment, tickets, images) are served by the shop itself, so its
         # links are paths on the shop's own site: never a host taken from some request's header.
-        settings["SANDBOX_PUBLIC_URL"] = cfg["SANDBOX_PUBLIC_URL"] or cfg["SHOP_BASE_URL"] or "/"
-        settings["SECRET_KEY"] = cfg["SECRET_KEY"]
-        _, url = serve_in_thread(create_sandbox(settings, instance_path=self.app.instance_path))
+        settings = replace(settings, public_url=settings.public_url or cfg["SHOP_BASE_URL"] or "/",
+                           secret_key=cfg["SECRET_KEY"])
+        _, url = serve_in_thread(create_sandbox(settings))
         return url + "/v1"
 
     # --- the time budget of a web request -----------------------------------------------

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from vdm_sandbox.settings import SandboxSettings, SettingsError
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or unusable; the message says which and why."""
@@ -66,7 +68,7 @@ def _origins(env: Mapping[str, str], name: str) -> list[str]:
 
 def instance_secret(instance_path: str) -> str:
     """A random key kept in the instance folder, shared by every worker process.
-    Only for the sandbox: a shop on the real API must be given SHOP_SECRET_KEY."""
+    Only for a shop on its built-in sandbox: a shop on the real API must be given SHOP_SECRET_KEY."""
     path = Path(instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -84,15 +86,14 @@ def instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def sandbox_settings(env: Mapping[str, str], instance_path: str) -> dict:
-    return {
-        "SANDBOX_CATALOGUE": env.get("SANDBOX_CATALOGUE", "").strip() or None,
-        "SANDBOX_DB": env.get("SANDBOX_DB", "").strip() or str(Path(instance_path) / "sandbox.sqlite3"),
-        "SANDBOX_PENDING_SECONDS": _float(env, "SANDBOX_PENDING_SECONDS", 30),
-        "SANDBOX_CART_MINUTES": _float(env, "SANDBOX_CART_MINUTES", 30, minimum=0.01),
-        "SANDBOX_DELAY_MS": _float(env, "SANDBOX_DELAY_MS", 0),
-        "SANDBOX_PUBLIC_URL": _url(env, "SANDBOX_PUBLIC_URL"),
-    }
+def built_in_sandbox_settings(env: Mapping[str, str], instance_path: str) -> SandboxSettings:
+    """The built-in sandbox's settings. The shop does not read the SANDBOX_* variables itself:
+    it hands the same environment (with create_app's overrides) to the sandbox's own reader,
+    which keeps its files in the shop's instance folder. A bad value stops the shop's start."""
+    try:
+        return SandboxSettings.from_env(env, instance_path=instance_path)
+    except SettingsError as error:
+        raise ConfigError(str(error)) from None
 
 
 class Environment(dict):
@@ -151,7 +152,7 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
     settings.update(venue_settings(env, sandbox=not api_url))
     settings.update(checkout_settings(env, instance_path))
     if not api_url:
-        settings.update(sandbox_settings(env, instance_path))
+        settings["SANDBOX_SETTINGS"] = built_in_sandbox_settings(env, instance_path)
     return settings
 
 

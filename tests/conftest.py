@@ -6,14 +6,15 @@ import json
 import os
 import re as _re
 import threading
+import time
 
 import pytest
 
 from shop import create_app
-from shop.sandbox import create_app as create_sandbox
-from shop.sandbox.catalogue import DEMO_CATALOGUE
-from shop.sandbox.server import serve_in_thread
 from shop.vdm import VdmClient
+from vdm_sandbox import create_app as create_sandbox
+from vdm_sandbox.catalogue import DEMO_CATALOGUE
+from vdm_sandbox.server import serve_in_thread
 
 # Tests never pick up a developer's own settings.
 for name in list(os.environ):
@@ -38,19 +39,35 @@ def demo_catalogue() -> dict:
     return json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8"))
 
 
+class Clock:
+    """A clock for the sandbox's store (its `clock`) that moves only when a test moves it."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def start_sandbox(tmp_path):
-    """Start a sandbox on a free port; settings override the defaults (a fresh database per test)."""
+    """Start a sandbox on a free port; settings override the defaults (a fresh database per test).
+    With `clock`, the sandbox's store reads the time from it instead of time.time."""
     servers: list[LiveServer] = []
 
-    def start(catalogue: dict | None = None, **settings) -> LiveServer:
+    def start(catalogue: dict | None = None, *, clock: Clock | None = None, **settings) -> LiveServer:
         if catalogue is not None:
             path = tmp_path / f"catalogue-{len(servers)}.json"
             path.write_text(json.dumps(catalogue), encoding="utf-8")
             settings["SANDBOX_CATALOGUE"] = str(path)
-        config = {"SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"), "SECRET_KEY": SECRET,
+        config = {"SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"), "SANDBOX_SECRET_KEY": SECRET,
                   "WTF_CSRF_ENABLED": True, **settings}
         app = create_sandbox(config, instance_path=str(tmp_path / "sandbox-instance"))
+        if clock is not None:
+            app.extensions["sandbox"].store.clock = clock
         server = LiveServer(app)
         servers.append(server)
         return server

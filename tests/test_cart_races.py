@@ -16,7 +16,7 @@ DETAILS = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "
 
 def held_seats(sandbox) -> dict[str, int]:
     """Seats per cart, and per order ('order:<key>'), in the sandbox's stock."""
-    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
     try:
         rows = db.execute("SELECT c.cart_id, c.order_key, COUNT(s.seat_id) FROM carts c "
                           "JOIN seats s ON s.cart_id = c.cart_id GROUP BY c.cart_id").fetchall()

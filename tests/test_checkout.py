@@ -42,7 +42,7 @@ def check_out(web, form=None, **details):
 
 
 def orders_in(sandbox) -> list[sqlite3.Row]:
-    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
     db.row_factory = sqlite3.Row
     try:
         return db.execute("SELECT * FROM orders").fetchall()

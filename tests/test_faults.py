@@ -16,7 +16,7 @@ DETAILS = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "
 
 
 def orders(sandbox) -> int:
-    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
     try:
         return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     finally:

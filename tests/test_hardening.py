@@ -239,7 +239,7 @@ def with_cart(web) -> str:
 def sandbox_orders(sandbox) -> int:
     import sqlite3
 
-    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
     try:
         return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     finally:

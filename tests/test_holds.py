@@ -20,7 +20,7 @@ def add_without_a_cookie(app, performance_id: int, quantity: int, address: str =
 
 
 def held(sandbox, performance_id: int) -> int:
-    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
     try:
         return db.execute("SELECT COUNT(*) FROM seats WHERE event_id = ?", (performance_id,)).fetchone()[0]
     finally:

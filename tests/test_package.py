@@ -60,19 +60,25 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 def test_sdist_and_wheel_carry_the_templates_and_the_stylesheet(built):
     templates, static = files_under(ROOT / "templates"), files_under(ROOT / "static")
-    assert "sandbox/pay.html" in templates and "shop.css" in static
-    # The modules, the demo venue, the sandbox's images, the translations (the .pot is only for translators).
+    assert "programme.html" in templates and "shop.css" in static
+    # The modules and the translations (the .pot is only for translators); the sandbox whole: its
+    # modules, demo venue, templates, stylesheet and images.
     code = [name for name in files_under(ROOT / "shop") if not name.endswith(".pot")]
+    sandbox = files_under(ROOT / "vdm_sandbox")
+    assert {"templates/sandbox/pay.html", "static/sandbox.css", "demo_catalogue.json", "cli.py"} <= set(sandbox)
     with zipfile.ZipFile(built["wheel"]) as wheel:
         names = set(wheel.namelist())
+        (entry_points,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
+        scripts = wheel.read(entry_points).decode()
     expected = ({f"shop/templates/{name}" for name in templates} | {f"shop/static/{name}" for name in static}
-                | {f"shop/{name}" for name in code})
+                | {f"shop/{name}" for name in code} | {f"vdm_sandbox/{name}" for name in sandbox})
     missing = sorted(expected - names)
     assert not missing, f"not in the wheel: {missing}"
+    assert re.search(r"^vdm-sandbox = vdm_sandbox\.cli:main$", scripts, re.M), scripts
     with tarfile.open(built["sdist"]) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     expected = ({f"templates/{name}" for name in templates} | {f"static/{name}" for name in static}
-                | {"gunicorn.conf.py", "pyproject.toml", "README.md"})
+                | {f"vdm_sandbox/{name}" for name in sandbox} | {"gunicorn.conf.py", "pyproject.toml", "README.md"})
     assert not expected - names, f"not in the sdist: {sorted(expected - names)}"
 
 
@@ -86,13 +92,13 @@ def installed_env(built) -> dict[str, str]:
 
 CHECK = """
 import json, sys
-import shop, shop.sandbox
+import shop, vdm_sandbox
 app = shop.create_app({"TESTING": True}, instance_path=sys.argv[1])
-sandbox = shop.sandbox.create_app({"TESTING": True}, instance_path=sys.argv[1] + "-sandbox")
+sandbox = vdm_sandbox.create_app({"TESTING": True}, instance_path=sys.argv[1] + "-sandbox")
 app.extensions["box_office"].catalogue.stop()
-for a in (app, sandbox):
-    a.jinja_env.get_template("sandbox/pay.html")
-print(json.dumps({"shop": shop.__file__, "sandbox_templates": shop.sandbox.TEMPLATES,
+pages = [a.jinja_env.get_template("sandbox/pay.html").filename for a in (app, sandbox)]
+print(json.dumps({"shop": shop.__file__, "sandbox": vdm_sandbox.__file__, "sandbox_pages": pages,
+                  "sandbox_static": app.blueprints["sandbox_pages"].static_folder,
                   "templates": app.jinja_loader.searchpath, "static": app.static_folder}))
 """
 
@@ -107,7 +113,8 @@ def test_the_installed_package_is_the_one_imported(built):
     found = json.loads(run([sys.executable, "-c", CHECK, str(built["tmp"] / "instance")], cwd=elsewhere,
                            env=installed_env(built)).splitlines()[-1])
     site = str(built["site"].resolve())
-    for where in (found["shop"], found["sandbox_templates"], *found["templates"], found["static"]):
+    for where in (found["shop"], found["sandbox"], *found["sandbox_pages"], found["sandbox_static"],
+                  *found["templates"], found["static"]):
         assert where.startswith(site), f"{where} is not in the installed package ({site})"
 
 

@@ -101,7 +101,7 @@ def test_one_order_per_cart_across_hosts(two_shops, sandbox):
     try:
         answers = submit_together([a.url, b.url, a.url, b.url],
                                   {"email": "a@example.org", "firstname": "A", "lastname": "B", "payment_id": "33"})
-        db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+        db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
         assert db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 1
         assert {a.status_code for a in answers} == {303} and len({a.headers["Location"] for a in answers}) == 1
     finally:

@@ -121,7 +121,7 @@ def hosts(sandbox, redis_server, tmp_path):
 
 
 def orders_in(sandbox) -> int:
-    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
     try:
         return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     finally:

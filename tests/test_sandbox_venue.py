@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 import pytest
 import requests
 
-from shop.config import sandbox_settings
-from shop.sandbox import create_app as create_sandbox
-from shop.sandbox import large_venue
-from shop.sandbox.catalogue import from_dict, load
 from shop.vdm import VENUE_TZ, VdmClient
+from vdm_sandbox import create_app as create_sandbox
+from vdm_sandbox import large_venue
+from vdm_sandbox.catalogue import from_dict, load
+from vdm_sandbox.settings import SandboxSettings
 
 POSTCODE = re.compile(r"[1-9][0-9]{3} [A-Z]{2}")
 
@@ -177,9 +177,10 @@ def test_a_bad_large_setting_is_refused(setting):
 
 def test_the_setting_is_read_from_the_environment(tmp_path):
     env = {"SANDBOX_CATALOGUE": " large:12 ", "SANDBOX_DB": str(tmp_path / "db.sqlite3")}
-    assert sandbox_settings(env, str(tmp_path))["SANDBOX_CATALOGUE"] == "large:12"
+    settings = SandboxSettings.from_env(env, instance_path=str(tmp_path))
+    assert settings.catalogue == "large:12"
     # `large` is not a file: the sandbox does not look for one.
-    app = create_sandbox({**sandbox_settings(env, str(tmp_path)), "SECRET_KEY": "x"}, instance_path=str(tmp_path))
+    app = create_sandbox(settings)
     assert len(app.extensions["sandbox"].catalogue.shows) == 12
 
 

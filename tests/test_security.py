@@ -73,7 +73,7 @@ def test_forwarded_headers_only_when_trusted(make_app, sandbox, trust, expected)
     answer = web.post("/checkout/", data={**fields, "email": "a@example.org",
                                           "firstname": "A", "lastname": "B", "payment_id": "33"})
     assert answer.status_code == 303
-    db = sqlite3.connect(sandbox.app.config["SANDBOX_DB"])
+    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
     assert db.execute("SELECT redirect_url FROM orders").fetchone()[0] == expected
     db.close()
 

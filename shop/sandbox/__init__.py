@@ -1,97 +1,27 @@
-"""A local stand-in for the VdM API and its payment provider.
+"""A temporary shim: the sandbox is the package `vdm_sandbox` now.
 
-Run on its own with `flask --app shop.sandbox run --port 5001`; the shop starts
-one by itself when no VDM_API_URL is configured.
+It goes once tests/test_browser.py, bench/run.py and bench/rush.py (being edited by others
+at the time of the move) import `vdm_sandbox` or run `vdm-sandbox` themselves. They use
+`create_app` only: test_browser.py imports it, and bench/run.py and bench/rush.py serve
+`shop.sandbox:create_app()` with gunicorn, with the sandbox's instance folder in
+SHOP_INSTANCE_PATH, which this `create_app` still honours (`vdm_sandbox` reads
+SANDBOX_INSTANCE_PATH and nothing of the shop's).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Any, Mapping
 
-from flask import Flask, current_app, jsonify, request
-from flask_wtf import CSRFProtect
+from flask import Flask
 
-from .. import TEMPLATES  # the shop's templates folder, installed or in a checkout: the pages are in its sandbox/
-from ..config import instance_secret, sandbox_settings
-from . import catalogue as catalogue_module
-from .catalogue import Catalogue
-from .store import Store
+from vdm_sandbox import SandboxSettings, init_sandbox
+from vdm_sandbox import create_app as _create_app
+
+__all__ = ["create_app", "init_sandbox"]
 
 
-@dataclass
-class Sandbox:
-    catalogue: Catalogue
-    store: Store
-    public_url: str
-    delay: float
-
-    def base_url(self) -> str:
-        """Where browsers reach the sandbox's pages: configured (`/` for paths on the site that
-        serves them, as inside the shop), or the host asked."""
-        return (self.public_url or request.host_url).rstrip("/") + "/"
-
-
-def init_sandbox(app: Flask, *, api: bool = True) -> Sandbox:
-    """Attach the sandbox to an app: its pages always, the JSON API when `api`."""
-    from .api import bp as api_bp
-    from .pages import bp as pages_bp
-
-    cfg = app.config
-    catalogue = catalogue_module.load(cfg.get("SANDBOX_CATALOGUE"))
-    Path(cfg["SANDBOX_DB"]).parent.mkdir(parents=True, exist_ok=True)
-    store = Store(cfg["SANDBOX_DB"], catalogue, cart_ttl=cfg["SANDBOX_CART_MINUTES"] * 60,
-                  pending_delay=cfg["SANDBOX_PENDING_SECONDS"])
-    sandbox = Sandbox(catalogue, store, cfg.get("SANDBOX_PUBLIC_URL", ""), cfg["SANDBOX_DELAY_MS"] / 1000)
-    app.extensions["sandbox"] = sandbox
-    app.register_blueprint(pages_bp)
-    if api:
-        app.register_blueprint(api_bp)
-        app.after_request(allow_any_origin)
-    return sandbox
-
-
-API_PREFIX = "/v1/"
-
-
-def allow_any_origin(response):
-    """CORS for the JSON API, which VdM's plugins call from the buyer's browser.
-
-    Assumption: VdM allows any origin (`*`; the public API has no key and no cookies), for
-    GET, POST and DELETE with a JSON body (`Content-Type`). Every answer under /v1/ says so,
-    errors included; a preflight OPTIONS (answered by Flask for every API path) also lists the
-    methods and the header. The pages for people (payment, tickets, receipts, images) stay
-    same-origin only."""
-    if request.path.startswith(API_PREFIX):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    return response
-
-
-def sandbox() -> Sandbox:
-    return current_app.extensions["sandbox"]
-
-
-def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
-    """The sandbox as an app of its own, for integrators and for the shop's embedded mode."""
-    instance_path = instance_path or os.environ.get("SHOP_INSTANCE_PATH") or None
-    app = Flask(__name__, template_folder=TEMPLATES, static_folder=None, instance_path=instance_path)
-    app.config.update(sandbox_settings(os.environ, app.instance_path))
-    app.config["SECRET_KEY"] = os.environ.get("SANDBOX_SECRET_KEY") or instance_secret(app.instance_path)
-    app.config.update(config or {})
-    csrf = CSRFProtect(app)
-    init_sandbox(app)
-    csrf.exempt(app.blueprints["sandbox_api"])  # an API called by servers, like VdM's
-
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    def json_error(error):
-        # VdM answers unknown paths with an error object, not an HTML page.
-        if request.path.startswith(API_PREFIX):
-            return jsonify({"message": error.description if error.code == 405 else "Not found"}), error.code
-        return error
-
-    return app
+def create_app(settings: SandboxSettings | Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    if not isinstance(settings, SandboxSettings):
+        instance_path = instance_path or os.environ.get("SHOP_INSTANCE_PATH") or None
+    return _create_app(settings, instance_path=instance_path)

@@ -11,14 +11,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
 
-from ..vdm.models import now
 from . import sandbox
 from .catalogue import NO_VIEW_END, VIEW_END_FORMAT, Performance, Show, money
+from .ids import CLIENT_NAME
 from .store import Refused
 
 bp = Blueprint("sandbox_api", __name__, url_prefix="/v1/<client_name>")
 
-CLIENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TEXT_LIMIT = 500
 
 
@@ -96,7 +95,7 @@ def events():
 
 @bp.get("/events/upcoming")
 def upcoming():
-    free, moment = sandbox().store.free(), now()
+    free, moment = sandbox().store.free(), sandbox().store.now()
     answer = []
     for show in sandbox().catalogue.shows:
         future = [p for p in show.performances if p.starts_at > moment]

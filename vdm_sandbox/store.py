@@ -3,24 +3,26 @@
 SQLite in WAL mode is shared by every worker process; each change that checks
 stock runs in a `BEGIN IMMEDIATE` transaction, so two requests can never both
 take the last seat.
+
+The store reads the time only through its `clock` (by default `time.time`): cart expiry,
+pending payments becoming paid and whether a performance has started all follow it, so a
+test can move the time forward instead of waiting.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
-import string
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Iterator
 
-from ..vdm.models import now
 from .catalogue import Catalogue, Performance, money
-
-ALPHABET = string.ascii_letters + string.digits
+from .ids import new_cart_id, new_order_key, new_seat_id
+from .venue_time import Clock, now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS carts (
@@ -72,14 +74,6 @@ class Refused(Exception):
         self.status = status
 
 
-def new_id(length: int) -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
-
-
-def new_order_key() -> str:
-    return "-".join(new_id(5) for _ in range(4))
-
-
 @dataclass(frozen=True)
 class Order:
     order_key: str
@@ -100,11 +94,13 @@ class Order:
 
 
 class Store:
-    def __init__(self, path: str, catalogue: Catalogue, *, cart_ttl: float = 1800, pending_delay: float = 30):
+    def __init__(self, path: str, catalogue: Catalogue, *, cart_ttl: float = 1800, pending_delay: float = 30,
+                 clock: Clock = time.time):
         self.path = path
         self.catalogue = catalogue
         self.cart_ttl = cart_ttl
         self.pending_delay = pending_delay
+        self.clock = clock  # seconds since the epoch, like time.time: tests replace it to move time
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
@@ -129,6 +125,10 @@ class Store:
         finally:
             db.close()
 
+    def now(self) -> datetime:
+        """The store's moment in venue time."""
+        return now(self.clock)
+
     # --- stock -----------------------------------------------------------------
 
     def _held(self, db: sqlite3.Connection, event_id: int | None = None) -> dict[int, int]:
@@ -139,7 +139,7 @@ class Store:
             WHERE ({HELD}) {'AND s.event_id = :event_id' if event_id is not None else ''}
             GROUP BY s.event_id
         """
-        rows = db.execute(query, {"alive_after": time.time() - self.cart_ttl, "event_id": event_id})
+        rows = db.execute(query, {"alive_after": self.clock() - self.cart_ttl, "event_id": event_id})
         return {row["event_id"]: row["n"] for row in rows}
 
     @staticmethod
@@ -149,7 +149,7 @@ class Store:
     def free(self) -> dict[int, int]:
         """`event_free` per performance: what one order may still take. That is 0 for a
         performance that `add` refuses (not `pub`, or started), whatever stock is left."""
-        moment = now()
+        moment = self.now()
         with self._transaction() as db:
             held = self._held(db)
         return {
@@ -162,16 +162,16 @@ class Store:
     # --- carts -----------------------------------------------------------------
 
     def create_cart(self, client: str) -> str:
-        cart_id = new_id(32)
+        cart_id = new_cart_id()
         with self._transaction(write=True) as db:
             db.execute("INSERT INTO carts (cart_id, client, touched_at) VALUES (?, ?, ?)",
-                       (cart_id, client, time.time()))
+                       (cart_id, client, self.clock()))
         return cart_id
 
     def _open_cart(self, db: sqlite3.Connection, client: str, cart_id: str) -> sqlite3.Row:
         row = db.execute(
             "SELECT * FROM carts WHERE cart_id = ? AND client = ? AND order_key IS NULL AND touched_at > ?",
-            (cart_id, client, time.time() - self.cart_ttl),
+            (cart_id, client, self.clock() - self.cart_ttl),
         ).fetchone()
         if row is None:
             raise Refused("Cart not found", 404)
@@ -190,7 +190,7 @@ class Store:
         _, perf = self.catalogue.performance(event_id)
         if perf is None:
             raise Refused("Event not found", 404)
-        if not perf.for_sale(now()):
+        if not perf.for_sale(self.now()):
             raise Refused("Event is not for sale")
         ticket_type = perf.ticket_type(discount_id)
         if ticket_type is None:
@@ -208,9 +208,9 @@ class Store:
                 raise Refused(f"At most {perf.max_per_order} tickets per order for this event")
             db.executemany(
                 "INSERT INTO seats (seat_id, cart_id, event_id, discount_id, price) VALUES (?, ?, ?, ?, ?)",
-                [(new_id(10), cart_id, event_id, discount_id, money(ticket_type.price)) for _ in range(quantity)],
+                [(new_seat_id(), cart_id, event_id, discount_id, money(ticket_type.price)) for _ in range(quantity)],
             )
-            db.execute("UPDATE carts SET touched_at = ? WHERE cart_id = ?", (time.time(), cart_id))
+            db.execute("UPDATE carts SET touched_at = ? WHERE cart_id = ?", (self.clock(), cart_id))
             return self._seats(db, cart_id)
 
     def remove(self, client: str, cart_id: str, seat_id: str) -> list[sqlite3.Row]:
@@ -239,7 +239,7 @@ class Store:
                                        customer, redirect_url, public_url, created_at)
                    VALUES (?, ?, ?, 'none', ?, ?, ?, ?, ?, ?, ?)""",
                 (order_key, cart_id, client, payment_id, money(method.cost), money(total),
-                 json.dumps(customer), redirect_url, public_url, time.time()),
+                 json.dumps(customer), redirect_url, public_url, self.clock()),
             )
             db.execute("UPDATE carts SET order_key = ? WHERE cart_id = ?", (order_key, cart_id))
         return order_key
@@ -249,7 +249,7 @@ class Store:
             row = db.execute("SELECT * FROM orders WHERE order_key = ?", (order_key,)).fetchone()
             if row is None or (client is not None and row["client"] != client):
                 raise Refused("Order not found", 404)
-            if row["status"] == "pending" and row["pending_since"] <= time.time() - self.pending_delay:
+            if row["status"] == "pending" and row["pending_since"] <= self.clock() - self.pending_delay:
                 # A pending payment completes by itself after the configured delay.
                 due = Decimal(row["total"]) + Decimal(row["payment_cost"])
                 db.execute("UPDATE orders SET status = 'paid', paid = ? WHERE order_key = ?", (money(due), order_key))
@@ -275,7 +275,7 @@ class Store:
             changed = db.execute(
                 "UPDATE orders SET status = ?, paid = ?, pending_since = ? "
                 "WHERE order_key = ? AND status IN ('none', 'pending')",
-                (status, money(paid), time.time() if status == "pending" else None, order_key),
+                (status, money(paid), self.clock() if status == "pending" else None, order_key),
             ).rowcount
         if not changed:
             raise Refused("This order can no longer be paid", 409)

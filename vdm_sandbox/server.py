@@ -1,9 +1,10 @@
-"""Serving a WSGI app on a loopback port in a background thread.
+"""Serving a WSGI app with werkzeug's threaded server.
 
-The shop uses it to run its built-in sandbox beside itself, so that its client
-reaches the sandbox over real HTTP whatever server runs the shop (a single
-threaded `flask run` or many gunicorn workers, each with its own thread).
-The tests use it for live servers on free ports.
+`serve_in_thread` runs one on a loopback port in a background thread: the shop runs its
+built-in sandbox beside itself that way, so that its client reaches the sandbox over real
+HTTP whatever server runs the shop (a single threaded `flask run` or many gunicorn workers,
+each with its own thread). The tests use it for live servers on free ports. `vdm-sandbox`
+(cli.py) serves in the foreground with the same server.
 """
 
 from __future__ import annotations

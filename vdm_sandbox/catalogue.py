@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from ..vdm.models import VENUE_TZ
 from . import large_venue
+from .venue_time import VENUE_TZ
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
 LARGE = "large"

@@ -12,10 +12,13 @@ from wtforms import SubmitField
 from . import sandbox
 from .store import Order, Refused
 
-bp = Blueprint("sandbox_pages", __name__, url_prefix="/sandbox", static_folder="static")
+# The templates are in this package's templates/sandbox/: under that folder name, so that inside the
+# shop (whose own templates Flask searches first) the sandbox's base.html is never the shop's.
+bp = Blueprint("sandbox_pages", __name__, url_prefix="/sandbox", static_folder="static",
+               template_folder="templates")
 
 CHOICES = ("pay", "pending", "cancel", "partial")
-SETTLEABLE = ("none", "pending")  # as templates/sandbox/pay.html and Store.settle have it
+SETTLEABLE = ("none", "pending")  # as sandbox/pay.html and Store.settle have it
 
 
 class PaymentForm(FlaskForm):

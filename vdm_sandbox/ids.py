@@ -1,0 +1,32 @@
+"""The sandbox's ids, shaped like VdM's: client names in the API's paths, cart ids (32
+letters and digits), seat ids (10) and order keys (four groups of five, joined by dashes).
+
+These are the sandbox's own rules, as it has seen VdM make them; the shop checks what it
+receives by rules of its own."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+
+ALPHABET = string.ascii_letters + string.digits
+CLIENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CART_ID_LENGTH = 32
+SEAT_ID_LENGTH = 10
+
+
+def new_id(length: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def new_cart_id() -> str:
+    return new_id(CART_ID_LENGTH)
+
+
+def new_seat_id() -> str:
+    return new_id(SEAT_ID_LENGTH)
+
+
+def new_order_key() -> str:
+    return "-".join(new_id(5) for _ in range(4))
