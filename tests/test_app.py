@@ -58,6 +58,10 @@ def test_real_api_without_secret_key_is_a_start_up_error(tmp_path, monkeypatch):
     ("VDM_READ_TIMEOUT", "soon", "number"),
     ("VDM_CLIENT_NAME", "../x", "short name"),
     ("SHOP_BASE_URL", "shop.example", "http"),
+    # The built-in sandbox's settings, read by the sandbox's own rules (vdm_sandbox/settings.py).
+    ("SANDBOX_CART_MINUTES", "0", "at least"),
+    ("SANDBOX_DELAY_MS", "slow", "number"),
+    ("SANDBOX_CATALOGUE", "/no/such/catalogue.json", "no file"),
 ])
 def test_bad_settings_are_named(tmp_path, monkeypatch, name, value, message):
     monkeypatch.setenv("SHOP_SECRET_KEY", "x" * 40)
@@ -120,11 +124,14 @@ def test_zero_configuration_under_real_servers(tmp_path, server):
         assert page.status_code == 200 and "De Storm" in page.text, errors[-3000:]
 
 
-def test_workers_starting_together_share_one_complete_secret(tmp_path):
+@pytest.mark.parametrize("owner", ["shop", "vdm_sandbox"])
+def test_workers_starting_together_share_one_complete_secret(tmp_path, owner):
     from concurrent.futures import ThreadPoolExecutor
 
-    from shop.config import instance_secret
+    from shop.config import instance_secret as shop_secret
+    from vdm_sandbox.settings import instance_secret as sandbox_secret
 
+    instance_secret = shop_secret if owner == "shop" else sandbox_secret
     with ThreadPoolExecutor(max_workers=16) as pool:
         keys = set(pool.map(lambda _: instance_secret(str(tmp_path)), range(64)))
     assert len(keys) == 1 and len(keys.pop()) >= 40

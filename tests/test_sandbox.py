@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 import requests
+from conftest import Clock
 
-from shop.vdm import Customer, Rejected, VdmClient
+from shop.vdm import CartNotFound, Customer, Rejected, VdmClient
 
 STANDARD = "2ePdA8q3BN"
 CHOICES = ("pay", "pending", "cancel", "partial")
@@ -65,16 +65,40 @@ def test_event_free_is_capped_per_order(start_sandbox, demo_catalogue):
 
 
 def test_expired_cart_is_gone_and_releases_its_seats(start_sandbox, demo_catalogue):
-    vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=5), SANDBOX_CART_MINUTES=0.01))
+    clock = Clock()
+    vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=5), clock=clock))  # carts live 30 minutes
     cart_id = vdm.create_cart()
     vdm.add_to_cart(cart_id, 101, 5, STANDARD)
-    assert vdm.performance(101).free == 0
-    time.sleep(0.7)
+    clock.advance(29 * 60)
+    assert vdm.performance(101).free == 0 and vdm.cart(cart_id).count == 5
+    clock.advance(61)
     assert vdm.performance(101).free == 5
-    from shop.vdm import CartNotFound
-
     with pytest.raises(CartNotFound):
         vdm.cart(cart_id)
+
+
+def test_a_change_keeps_a_cart_alive(start_sandbox, demo_catalogue):
+    clock = Clock()
+    vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=5), clock=clock))
+    cart_id = vdm.create_cart()
+    vdm.add_to_cart(cart_id, 101, 1, STANDARD)
+    clock.advance(20 * 60)
+    vdm.add_to_cart(cart_id, 101, 1, STANDARD)  # 30 minutes from now, not from the first seat
+    clock.advance(20 * 60)
+    assert vdm.cart(cart_id).count == 2 and vdm.performance(101).free == 3
+    clock.advance(10 * 60 + 1)
+    assert vdm.performance(101).free == 5
+
+
+def test_the_clock_also_says_which_performances_have_started(start_sandbox):
+    clock = Clock()
+    vdm = client_for(start_sandbox(clock=clock))
+    assert vdm.performance(101).on_sale()  # 101 is nine days away, at 20:15
+    clock.advance(10 * 24 * 3600)
+    assert vdm.performance(101).free == 0
+    assert 101 not in [p.id for e in vdm.upcoming_events() for p in e.performances]
+    with pytest.raises(Rejected, match="not for sale"):
+        vdm.add_to_cart(vdm.create_cart(), 101, 1, STANDARD)
 
 
 def test_parallel_adds_never_oversell(start_sandbox, demo_catalogue):
@@ -139,11 +163,14 @@ def test_payment_page_refuses_without_csrf(vdm):
 
 
 def test_pending_becomes_paid_after_the_delay(start_sandbox):
-    vdm = client_for(start_sandbox(SANDBOX_PENDING_SECONDS=0.5))
+    clock = Clock()
+    vdm = client_for(start_sandbox(SANDBOX_PENDING_SECONDS=45, clock=clock))
     created = order(vdm)
     _choose(vdm, created.url, "pending")
     assert vdm.order_status(created.order_key).status == "pending"
-    time.sleep(0.6)
+    clock.advance(44)
+    assert vdm.order_status(created.order_key).status == "pending"
+    clock.advance(1)
     assert vdm.order_status(created.order_key).status == "paid"
 
 
@@ -246,8 +273,6 @@ def test_carts_belong_to_their_client_name(sandbox):
     vdm = client_for(sandbox)
     cart_id = vdm.create_cart()
     other = VdmClient(sandbox.url + "/v1", "othervenue", backoff=0)
-    from shop.vdm import CartNotFound
-
     with pytest.raises(CartNotFound):
         other.cart(cart_id)
 
