@@ -98,7 +98,9 @@ def _serve(command: list[str], tmp_path, port: int):
         try:
             requests.get(f"http://127.0.0.1:{port}/sandbox/static/sandbox.css", timeout=1)
             return proc
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not up yet: gunicorn's socket takes the request before a worker has booted, and on
+            # a busy machine booting may take longer than the 1-second read time-out.
             time.sleep(0.2)
     proc.kill()
     pytest.fail(f"{command[0]} did not start: {proc.stderr.read()[-2000:]}")
