@@ -2,11 +2,12 @@
 wrk, gunicorn or the other processes on the machine (process time, so other load on the
 machine barely changes it).
 
-    python bench/cpu.py [--requests 300] [--venue large]
+    python bench/cpu.py [--requests 100] [--rounds 5] [--venue large]
 
 Builds the shop with its built-in sandbox twice, on the demo venue and on the large one,
 waits for the catalogue snapshot and asks each page with Flask's test client as a visitor
-with a session, in memory (no Redis). Prints milliseconds of CPU per request.
+with a session, in memory (no Redis), the two venues in turn. Prints milliseconds of CPU per
+request.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -49,29 +51,29 @@ def shop(catalogue: str | None, folder: str):
 
 
 def cpu_ms(client, path: str, requests: int) -> float:
-    for _ in range(20):
-        assert client.get(path).status_code == 200, path
     started = time.process_time()
     for _ in range(requests):
         client.get(path)
     return (time.process_time() - started) / requests * 1000
 
 
-def measure(catalogue: str | None, requests: int) -> tuple[int, dict[str, float]]:
-    with tempfile.TemporaryDirectory(prefix="vdm-bench-cpu-") as folder:
-        app, client, snapshot = shop(catalogue, folder)
-        selling = [(e.id, p.id) for e in snapshot.events for p in e.performances if p.id in snapshot.ticket_types]
-        show, performance = (100, 101) if catalogue is None else selling[0]
-        pages = {"/healthz (every request's own cost)": "/healthz", "programme": "/", "show": f"/shows/{show}",
-                 "performance": f"/performances/{performance}"}
-        figures = {name: cpu_ms(client, path, requests) for name, path in pages.items()}
-        app.extensions["box_office"].catalogue.stop()
-        return sum(len(e.performances) for e in snapshot.events), figures
+def venue(catalogue: str | None, folder: str) -> dict:
+    app, client, snapshot = shop(catalogue, folder)
+    selling = [(e.id, p.id) for e in snapshot.events for p in e.performances if p.id in snapshot.ticket_types]
+    show, performance = (100, 101) if catalogue is None else selling[0]
+    pages = {"/healthz (every request's own cost)": "/healthz", "programme": "/", "show": f"/shows/{show}",
+             "performance": f"/performances/{performance}"}
+    for path in pages.values():
+        for _ in range(20):  # warm up
+            assert client.get(path).status_code == 200, path
+    return {"app": app, "client": client, "pages": pages,
+            "performances": sum(len(e.performances) for e in snapshot.events)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=100, help="requests per page in each round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, the venues in turn; the median counts")
     parser.add_argument("--venue", default="large", help="the large venue: large or large:<shows>")
     args = parser.parse_args()
     logging.getLogger("shop.requests").setLevel(logging.WARNING)
@@ -79,14 +81,31 @@ def main() -> None:
 
     from bench.bare import app as bare
 
-    figures = {"bare Flask page": (cpu_ms(bare.test_client(), "/", args.requests),) * 2}
-    small_size, small = measure(None, args.requests)
-    large_size, large = measure(args.venue, args.requests)
-    figures.update({name: (small[name], large[name]) for name in small})
-    print(f"\nms of CPU per request, in-process, {args.requests} requests each")
-    print(f"{'page':<36} {f'{small_size} perf.':>10} {f'{large_size} perf.':>10} {'ratio':>6}")
-    for name, (a, b) in figures.items():
-        print(f"{name:<36} {a:>10.2f} {b:>10.2f} {b / a:>6.2f}")
+    with tempfile.TemporaryDirectory(prefix="vdm-bench-cpu-") as small_folder, \
+            tempfile.TemporaryDirectory(prefix="vdm-bench-cpu-") as large_folder:
+        small, large = venue(None, small_folder), venue(args.venue, large_folder)
+        bare_client = bare.test_client()
+        rows: dict[str, tuple[list[float], list[float]]] = {"bare Flask page": ([], [])}
+        rows.update({name: ([], []) for name in small["pages"]})
+        # In turn, page by page and round by round, so that a change in the machine's speed
+        # does not end up as a difference between the venues.
+        for _ in range(args.rounds):
+            for name, (a, b) in rows.items():
+                if name == "bare Flask page":
+                    a.append(cpu_ms(bare_client, "/", args.requests))
+                    b.append(a[-1])
+                    continue
+                a.append(cpu_ms(small["client"], small["pages"][name], args.requests))
+                b.append(cpu_ms(large["client"], large["pages"][name], args.requests))
+        for v in (small, large):
+            v["app"].extensions["box_office"].catalogue.stop()
+
+    print(f"\nms of CPU per request, in-process, the median of {args.rounds} rounds of {args.requests} requests")
+    print(f"{'page':<36} {str(small['performances']) + ' perf.':>10} {str(large['performances']) + ' perf.':>10} "
+          f"{'ratio':>6}")
+    for name, (a, b) in rows.items():
+        a_ms, b_ms = statistics.median(a), statistics.median(b)
+        print(f"{name:<36} {a_ms:>10.2f} {b_ms:>10.2f} {b_ms / a_ms:>6.2f}")
 
 
 if __name__ == "__main__":

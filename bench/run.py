@@ -153,11 +153,11 @@ class Rig:
     def sandbox(self, delay_ms: int, catalogue: str | None = None) -> tuple[subprocess.Popen, str]:
         """The stand-in for VdM: 4 workers so it is never the bottleneck, every call delayed,
         every call in vdm-calls.log."""
-        env = {"SHOP_INSTANCE_PATH": str(self.folder / "sandbox"), "GUNICORN_WORKERS": "4",
+        env = {"SANDBOX_INSTANCE_PATH": str(self.folder / "sandbox"), "GUNICORN_WORKERS": "4",
                "GUNICORN_THREADS": "16", "SANDBOX_DELAY_MS": str(delay_ms), "SANDBOX_PENDING_SECONDS": "86400"}
         if catalogue:
             env["SANDBOX_CATALOGUE"] = catalogue
-        return self.start("sandbox", ["--access-logfile", str(self.calls_log), "shop.sandbox:create_app()"], env)
+        return self.start("sandbox", ["--access-logfile", str(self.calls_log), "vdm_sandbox:create_app()"], env)
 
     @property
     def calls_log(self) -> Path:
