@@ -8,13 +8,13 @@ from pathlib import Path
 
 from flask import Flask, session
 
-from .box_office import BoxOffice
-from .config import Environment, shop_settings
-from .extensions import cache, csrf
-from .ledger import open_ledger
-from .programme import map_url
-from .sanitise import clean_html, safe_image
-from .vdm import VdmClient
+from shop.domain.ledger import open_ledger
+from shop.domain.programme import map_url
+from shop.extensions import cache, csrf
+from shop.infra.box_office import BoxOffice
+from shop.infra.sanitise import clean_html, safe_image
+from shop.settings import Environment, shop_settings
+from shop.vdm import VdmClient
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -58,7 +58,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None, *,
     if redis_url:
         # Several processes and hosts share the cache, the status throttle, the rate limits and the ledger.
         # While Redis is away each process uses its own memory for them (and orders nothing): extensions.py.
-        from .extensions import redis_options
+        from shop.extensions import redis_options
 
         app.config.setdefault("CACHE_TYPE", "shop.extensions.RedisCacheWithFallback")
         app.config.setdefault("CACHE_REDIS_URL", redis_url)
@@ -83,18 +83,13 @@ def create_app(config: dict | None = None, instance_path: str | None = None, *,
 
     app.extensions["ledger"] = open_ledger(app.config)
 
-    from . import branding, cart, catalogue, checkout, errors, health, i18n, orders, requestlog, security
+    from shop import views
+    from shop.infra import i18n, requestlog, security
 
     requestlog.init_app(app)
     security.init_app(app)
-    health.init_app(app)
     i18n.init_app(app)
-    branding.init_app(app)
-    app.register_blueprint(catalogue.bp)
-    app.register_blueprint(cart.bp)
-    app.register_blueprint(checkout.bp)
-    app.register_blueprint(orders.bp)
-    errors.init_app(app)
+    views.init_app(app)
 
     app.jinja_env.filters.update(safe_image=safe_image, clean_html=clean_html, map_url=map_url)
 

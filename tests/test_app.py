@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from shop import create_app
-from shop.config import ConfigError
+from shop.settings import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,7 +130,7 @@ def test_zero_configuration_under_real_servers(tmp_path, server):
 def test_workers_starting_together_share_one_complete_secret(tmp_path, owner):
     from concurrent.futures import ThreadPoolExecutor
 
-    from shop.config import instance_secret as shop_secret
+    from shop.settings import instance_secret as shop_secret
     from vdm_sandbox.settings import instance_secret as sandbox_secret
 
     instance_secret = shop_secret if owner == "shop" else sandbox_secret

@@ -70,14 +70,14 @@ def test_smoke_run_prints_every_part(tmp_path):
 
 SHOP_LOG = """\
 [2026-11-27 18:15:01 +0000] [10] [INFO] Booting worker with pid: 10
-INFO:shop.snapshot:catalogue: 150 shows, 410 prices loaded in 3.71 s
+INFO:shop.infra.snapshot:catalogue: 150 shows, 410 prices loaded in 3.71 s
 {"time":"2026-11-27T18:15:02.000+00:00","method":"GET","path":"/","status":200,"ms":9.1,"vdm_calls":0,"vdm_ms":0.0,"client":"127.0.0.0"}
 {"time":"2026-11-27T18:15:02.500+00:00","method":"GET","path":"/performances/101","status":200,"ms":60,"vdm_calls":1,"vdm_ms":50,"client":"127.0.0.0"}
 {"time":"2026-11-27T18:15:04.000+00:00","method":"GET","path":"/shows/100","status":200,"ms":5,"vdm_calls":0,"vdm_ms":0.0,"client":"127.0.0.0"}
 {"time":"2026-11-27T18:15:04.100+00:00","method":"GET","path":"/performances/101","status":200,"ms":60,"vdm_calls":2,"vdm_ms":90,"client":"127.0.0.0"}
 {"time":"2026-11-27T18:15:04.200+00:00","method":"GET","path":"/cart/","status":200,"ms":60,"vdm_calls":1,"vdm_ms":50,"client":"127.0.0.0"}
 {"time":"2026-11-27T18:15:04.300+00:00","method":"POST","path":"/performances/101","status":303,"ms":60,"vdm_calls":2,"vdm_ms":90,"client":"127.0.0.0"}
-INFO:shop.snapshot:catalogue: 150 shows, 409 prices loaded in 2.50 s
+INFO:shop.infra.snapshot:catalogue: 150 shows, 409 prices loaded in 2.50 s
 """
 
 

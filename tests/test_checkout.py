@@ -303,7 +303,7 @@ def test_only_https_payment_urls_are_followed(make_app, sandbox, monkeypatch, ur
     answer = check_out(web)
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/order/AAAAA-BBBBB")
     with app.test_request_context():
-        from shop.checkout import payment_url_allowed
+        from shop.views.checkout import payment_url_allowed
 
         assert payment_url_allowed("https://pay.example/x")
 

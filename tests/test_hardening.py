@@ -125,7 +125,7 @@ def test_a_multipart_body_of_many_parts_is_refused(app):
 
 @pytest.mark.parametrize("raw", ["", "0", "abc", "100"])
 def test_a_bad_body_limit_stops_the_start(tmp_path, raw):
-    from shop.config import ConfigError, shop_settings
+    from shop.settings import ConfigError, shop_settings
 
     if raw == "":
         assert shop_settings({}, str(tmp_path))["SHOP_MAX_BODY_BYTES"] == 64 * 1024
@@ -331,7 +331,7 @@ def test_a_seat_id_with_a_newline_is_not_sent_to_vdm(app, web):
 
 
 def test_the_id_patterns_match_whole_values():
-    from shop import forms
+    from shop.views import forms
 
     for good in ("abc", "A-b_9", "x" * 64):
         assert forms.ID.match(good) and forms.ID.fullmatch(good)
@@ -403,7 +403,7 @@ def log_lines(app):
     """What the request log's own handler writes (after its redaction filter), line by line."""
     import logging
 
-    from shop.security import RedactPersonalData
+    from shop.infra.security import RedactPersonalData
 
     [handler] = [h for h in logging.getLogger("shop.requests").handlers  # not pytest's own
                  if type(h) is logging.StreamHandler and any(isinstance(f, RedactPersonalData) for f in h.filters)]
@@ -420,7 +420,7 @@ def test_the_request_log_line_is_json_whatever_the_path(web, log_lines, path):
     import json
     from urllib.parse import unquote
 
-    from shop.security import RedactPersonalData
+    from shop.infra.security import RedactPersonalData
 
     web.get(path)
     [line] = log_lines()
@@ -498,7 +498,7 @@ def test_gunicorn_takes_https_from_the_proxy_when_trusted(tmp_path):
 @pytest.mark.parametrize("key", ["x", "secret", "changeme", "a" * 31, "  " + "a" * 20 + "  "])
 @pytest.mark.parametrize("api", ["", "https://api.voordemensen.nl/v1"])
 def test_a_short_secret_key_stops_the_start(tmp_path, key, api):
-    from shop.config import ConfigError, shop_settings
+    from shop.settings import ConfigError, shop_settings
 
     env = {"SHOP_SECRET_KEY": key, "VDM_API_URL": api, "SHOP_BASE_URL": "https://tickets.example"}
     with pytest.raises(ConfigError, match=r"SHOP_SECRET_KEY .*at least 32 characters"):
@@ -508,7 +508,7 @@ def test_a_short_secret_key_stops_the_start(tmp_path, key, api):
 def test_a_long_secret_key_is_taken(tmp_path):
     from conftest import SECRET
 
-    from shop.config import shop_settings
+    from shop.settings import shop_settings
 
     assert len(SECRET) >= 32  # the tests' own key
     for key in ("k" * 32, SECRET):

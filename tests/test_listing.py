@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from shop import listing, programme
+from shop.domain import listing, programme
 from shop.vdm import Event
 from shop.vdm.models import VENUE_TZ
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from shop import ordering
-from shop.ledger import CREATED, UNCERTAIN, Ledger
-from shop.ordering import Order, Placement
+from shop.domain import ordering
+from shop.domain.ledger import CREATED, UNCERTAIN, Ledger
+from shop.domain.ordering import Order, Placement
 from shop.vdm import (
     BudgetSpent,
     Cart,

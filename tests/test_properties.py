@@ -11,7 +11,7 @@ from strategies import ScriptedAdapter, answer_for
 
 from shop import create_app
 from shop.extensions import cache
-from shop.snapshot import Catalogue, MemoryStore
+from shop.infra.snapshot import Catalogue, MemoryStore
 from shop.vdm import Customer, VdmClient, VdmError
 
 CUSTOMER = Customer(email="a@example.org", firstname="A", lastname="B")
@@ -44,7 +44,7 @@ PAGES = ["/", "/shows/100", "/performances/101", "/cart/", "/checkout/", "/order
 @pytest.fixture(scope="module")
 def scripted_shop(tmp_path_factory):
     app = create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": BASE, "SHOP_BASE_URL": "https://shop.example",
-                      "TESTING": True, "VDM_READ_TIMEOUT": "1"},
+                      "TESTING": True, "VDM_READ_TIMEOUT": "1", "SHOP_RATE_LIMIT_ORDER_LOOKUP": "100000 per minute"},
                      instance_path=str(tmp_path_factory.mktemp("props")))
     adapter = ScriptedAdapter(lambda method, path: (404, b""))
     client = app.extensions["box_office"].client()
@@ -59,6 +59,7 @@ def test_every_page_renders_whatever_vdm_answers(scripted_shop, page, with_cart,
     app, adapter = scripted_shop
     with app.app_context():
         cache.clear()
+        app.extensions["box_office"].gates.clear()  # each example asks VdM afresh
     adapter.answer = lambda method, path: data.draw(answer_for(path))
     # Whatever VdM answers the catalogue's refresher (here in this thread, one call at a time)…
     box_office = app.extensions["box_office"]

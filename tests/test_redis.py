@@ -9,7 +9,7 @@ import threading
 import pytest
 from conftest import LiveServer, catalogue_ready, checkout_fields, csrf_token, submit_together, text
 
-from shop.ledger import CREATED, RedisLedger
+from shop.domain.ledger import CREATED, RedisLedger
 
 STANDARD = "2ePdA8q3BN"
 

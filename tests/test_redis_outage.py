@@ -25,7 +25,7 @@ import tools
 from conftest import SECRET, catalogue_ready, checkout_fields, csrf_token, text
 
 from shop import create_app
-from shop.ledger import Ledger, LedgerUnavailable, RedisLedger
+from shop.domain.ledger import Ledger, LedgerUnavailable, RedisLedger
 
 STANDARD = "2ePdA8q3BN"
 EN = {"Accept-Language": "en"}
@@ -102,7 +102,7 @@ def recorded(sandbox):
 @pytest.fixture
 def hosts(sandbox, redis_server, tmp_path):
     """Shop instances as on separate hosts (own instance folders), sharing the one Redis."""
-    from shop.security import limiter
+    from shop.infra.security import limiter
 
     apps = []
 

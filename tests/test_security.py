@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import checkout_fields, csrf_token, submit, text
 
-from shop.security import RedactPersonalData
+from shop.infra.security import RedactPersonalData
 
 STANDARD = "2ePdA8q3BN"
 

@@ -375,7 +375,7 @@ def test_venue_branding(make_app, sandbox):
 
 
 def test_bad_accent_colour_is_a_start_up_error(make_app, sandbox):
-    from shop.config import ConfigError
+    from shop.settings import ConfigError
 
     with pytest.raises(ConfigError, match="VENUE_ACCENT_COLOUR"):
         make_app(sandbox.url, VENUE_ACCENT_COLOUR="red; background: url(x)")

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from fakes import HANGS, FakeVdm, venue
 
-from shop.snapshot import Catalogue, MemoryStore, RedisStore
+from shop.infra.snapshot import Catalogue, MemoryStore, RedisStore
 from shop.vdm import BadResponse, NotFound
 
 
@@ -157,7 +157,7 @@ def test_with_redis_gone_each_process_goes_on_with_its_own(redis_url):
 
 @pytest.mark.parametrize("interval", [5])
 def test_the_interval_has_a_lower_bound_in_settings(make_app, sandbox, interval):
-    from shop.config import ConfigError
+    from shop.settings import ConfigError
 
     with pytest.raises(ConfigError, match="SHOP_CATALOGUE_REFRESH"):
         make_app(sandbox.url, SHOP_CATALOGUE_REFRESH=str(interval))
@@ -166,7 +166,7 @@ def test_the_interval_has_a_lower_bound_in_settings(make_app, sandbox, interval)
 def test_a_performance_past_its_view_end_is_not_shown():
     from datetime import datetime, timedelta
 
-    from shop import programme
+    from shop.domain import programme
     from shop.vdm import Event
 
     data = venue(shows=1, per_show=2)

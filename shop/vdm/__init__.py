@@ -1,7 +1,7 @@
 """Client for the VoordeMensen public API."""
 
-from .client import Customer, VdmClient, budget_left, time_budget
-from .errors import (
+from shop.vdm.client import Customer, VdmClient, budget_left, time_budget
+from shop.vdm.errors import (
     BadResponse,
     BudgetSpent,
     CartNotFound,
@@ -12,7 +12,7 @@ from .errors import (
     UpstreamUnavailable,
     VdmError,
 )
-from .models import (
+from shop.vdm.models import (
     ORDER_STATUSES,
     VENUE_TZ,
     Cart,

@@ -27,7 +27,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.response import BaseHTTPResponse
 
-from .errors import (
+from shop.vdm.errors import (
     BadResponse,
     BudgetSpent,
     CartNotFound,
@@ -38,7 +38,7 @@ from .errors import (
     UpstreamUnavailable,
     VdmError,
 )
-from .models import (
+from shop.vdm.models import (
     Cart,
     Event,
     Location,

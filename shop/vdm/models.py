@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .errors import BadResponse
+from shop.vdm.errors import BadResponse
 
 VENUE_TZ = ZoneInfo("Europe/Amsterdam")
 

@@ -32,8 +32,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .ledger import CHANGING, CREATED, CREATING, Entry, LedgerUnavailable
-from .vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, VdmError
+from shop.domain.ledger import CHANGING, CREATED, CREATING, Entry, LedgerUnavailable
+from shop.vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, VdmError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, g, has_request_context, request, request_started
 
-from .security import RedactPersonalData
+from shop.infra.security import RedactPersonalData
 
 log = logging.getLogger("shop.requests")
 

@@ -20,10 +20,10 @@ import time
 
 from flask import Flask, current_app, g
 
-from .extensions import cache
-from .requestlog import vdm_call_finished
-from .snapshot import Catalogue, MemoryStore, RedisStore, Snapshot
-from .vdm import (
+from shop.extensions import cache
+from shop.infra.requestlog import vdm_call_finished
+from shop.infra.snapshot import Catalogue, MemoryStore, RedisStore, Snapshot
+from shop.vdm import (
     Cart,
     Customer,
     NotFound,

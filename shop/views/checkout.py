@@ -14,15 +14,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import cart as cart_module
-from . import ordering
-from .box_office import box_office
-from .forms import checkout_form
-from .i18n import money
-from .ledger import Entry, Ledger, LedgerUnavailable
-from .ordering import Order, Placement
-from .security import limiter
-from .vdm import Cart, Customer, PaymentMethod, VdmError
+from shop.domain import cart_session, ordering
+from shop.domain.ledger import Entry, Ledger, LedgerUnavailable
+from shop.domain.ordering import Order, Placement
+from shop.infra.box_office import box_office
+from shop.infra.i18n import money
+from shop.infra.security import limiter
+from shop.vdm import Cart, Customer, PaymentMethod, VdmError
+from shop.views.forms import checkout_form
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ def placement() -> Placement:
 
 def to_payment(entry: Entry):
     """Where a cart that became an order goes: its payment page, or else its order page."""
-    cart_module.forget()
+    cart_session.forget()
     ordered = [c for c in session.get("ordered_carts", []) if c != entry.cart_id]
     session["ordered_carts"] = (ordered + [entry.cart_id])[-5:]
     if entry.payment_url:
@@ -130,17 +129,17 @@ def outcome_page(outcome: ordering.Outcome, form, methods):
             return checkout_page(form, methods, 409, error=_("Your cart changed since you saw it. Please check it "
                                                               "and confirm again."))
         case ordering.Refused(reason=reason):
-            return checkout_page(form, methods, 422, error=cart_module.refusal(
+            return checkout_page(form, methods, 422, error=cart_session.refusal(
                 _("The box office did not accept the order."), reason))
         case ordering.CartGone():
-            cart_module.expired()
-            return redirect(url_for("cart.show"), 303)
+            cart_session.drop_expired()
+            return redirect(url_for("cart.page"), 303)
         case ordering.NothingOrdered():
             return checkout_page(form, methods, 503, error=NOTHING_ORDERED)
         case ordering.MayExist():
             return checkout_page(form, methods, 503, uncertain="may_exist")
         case ordering.ProbablyCreated():
-            cart_module.forget()
+            cart_session.forget()
             return page(form, None, methods, 503, uncertain="probably_created")
         case _:  # StillCreating
             return checkout_page(form, methods, 409, error=_("Your order is still being created. Please wait a "
@@ -157,14 +156,14 @@ def checkout_page(form, methods, status: int = 200, *, error: str | None = None,
     if known is not None:  # another tab ordered this cart meanwhile: follow that order
         return outcome_page(known, form, methods)
     try:
-        cart = cart_module.load()
+        cart = cart_session.load()
     except VdmError:  # what the buyer must know comes first; the cart summary is a nicety
         if error or uncertain:
             return page(form, None, methods, status, error=error, uncertain=uncertain)
         return page(form, None, methods, 503, error=NOTHING_ORDERED)
     if cart is None or cart.is_empty:
         flash(_("Your cart is empty, so there is nothing to check out."), "warning")
-        return redirect(url_for("cart.show"), 303)
+        return redirect(url_for("cart.page"), 303)
     return page(form, cart, methods, status, error=error, uncertain=uncertain)
 
 
@@ -176,5 +175,5 @@ def page(form, cart: Cart | None, methods, status: int, *, error=None, uncertain
         form.cart_id.data = cart.id
         form.cart_version.data = cart_version(cart)
     form.retry.data = "1" if uncertain == "may_exist" else ""
-    return render_template("checkout.html", form=form, cart=cart, groups=cart_module.grouped(cart) if cart else [],
+    return render_template("checkout.html", form=form, cart=cart, groups=cart_session.grouped(cart) if cart else [],
                            uncertain=uncertain, has_methods=bool(methods)), status

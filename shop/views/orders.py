@@ -9,14 +9,14 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
-from . import cart as cart_module
-from .box_office import box_office
-from .errors import error_page
-from .forms import ID
-from .ledger import LedgerUnavailable
-from .sanitise import safe_link
-from .security import limiter
-from .vdm import NotFound, VdmError
+from shop.domain import cart_session
+from shop.domain.ledger import LedgerUnavailable
+from shop.infra.box_office import box_office
+from shop.infra.sanitise import safe_link
+from shop.infra.security import limiter
+from shop.vdm import NotFound, VdmError
+from shop.views.errors import error_page
+from shop.views.forms import ID
 
 bp = Blueprint("orders", __name__, url_prefix="/order")
 
@@ -118,5 +118,5 @@ def restore_cart(order_key: str):
         abort(404)
     # The cancelled order is over; a new checkout of this cart is a new order.
     current_app.extensions["ledger"].forget(entry.cart_id)
-    cart_module.remember(cart)
-    return redirect(url_for("cart.show"), 303)
+    cart_session.remember(cart)
+    return redirect(url_for("cart.page"), 303)

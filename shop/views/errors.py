@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .box_office import CatalogueLoading
-from .ledger import LedgerUnavailable
-from .vdm import NotFound, VdmError
+from shop.domain.ledger import LedgerUnavailable
+from shop.infra.box_office import CatalogueLoading
+from shop.vdm import NotFound, VdmError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def error_page(name: str):
     status, title, message, onward = PAGES[name]
     link = {
         "programme": (url_for("catalogue.programme"), _l("See the programme")),
-        "cart": (url_for("cart.show"), _l("Your cart")),
+        "cart": (url_for("cart.page"), _l("Your cart")),
         "again": (request.path, _l("Try again")),
     }[onward]
     response = render_template("error.html", title=title, message=message, link=link,

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_currency, format_datetime, get_locale
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SubmitField
 
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 # Babel's own medium format says "14 mrt 2026, 20:15:00"; venues want the weekday and no seconds.
@@ -20,7 +17,6 @@ PATTERNS = {
     "time": {"nl": "HH:mm", "en": "HH:mm"},
 }
 
-bp = Blueprint("i18n", __name__)
 babel = Babel()
 
 
@@ -41,35 +37,11 @@ def money(amount: Decimal | None) -> str:
     return "" if amount is None else format_currency(amount, "EUR")
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no `//evil.example` or `\\evil`."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return url_for("catalogue.programme")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
-        return url_for("catalogue.programme")
-    return target
-
-
-class LanguageForm(FlaskForm):
-    next = HiddenField()
-    lang = SubmitField()
-
-
-@bp.post("/language/<lang>")
-def switch(lang: str):
-    form = LanguageForm()
-    if lang in LANGUAGES and form.validate_on_submit():
-        session["lang"] = lang
-    return redirect(safe_next(form.next.data), 303)
-
-
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["SHOP_DEFAULT_LANGUAGE"])
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale)
-    app.register_blueprint(bp)
     app.jinja_env.filters.update(
         datetime=lambda v: _format(v, "datetime"),
         date=lambda v: _format(v, "date"),

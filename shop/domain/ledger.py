@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .extensions import RedisUnavailable, redis_link
+from shop.extensions import RedisUnavailable, redis_link
 
 log = logging.getLogger(__name__)
 

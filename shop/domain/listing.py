@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from .programme import ShowCard
-from .vdm.models import VENUE_TZ
+from shop.domain.programme import ShowCard
+from shop.vdm.models import VENUE_TZ
 
 PER_PAGE = 30
 MAX_QUERY = 100  # characters of `q` that count; the rest is cut

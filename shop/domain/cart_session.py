@@ -1,4 +1,4 @@
-"""The cart: its id in the signed session, its page, and adding and removing seats.
+"""The buyer's cart: its id in the signed session, adding seats to it, and its lines.
 
 The cart itself lives at VdM and is never cached; the session keeps only its id
 and the number of tickets, for the header.
@@ -11,19 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from .box_office import box_office
-from .forms import RemoveSeatForm
-from .ledger import LedgerUnavailable
-from .ordering import settle
-from .vdm import Cart, CartNotFound, NotFound, Rejected, Seat, TicketType
-
-bp = Blueprint("cart", __name__, url_prefix="/cart")
-
+from shop.domain.ledger import LedgerUnavailable
+from shop.domain.ordering import settle
+from shop.infra.box_office import box_office
+from shop.vdm import Cart, CartNotFound, NotFound, Rejected, Seat, TicketType
 
 # --- the cart in the session ---------------------------------------------------------
 
@@ -38,7 +34,7 @@ def forget() -> None:
     session.pop("cart_count", None)
 
 
-def expired() -> None:
+def drop_expired() -> None:
     forget()
     flash(_("Your cart had expired, so it was emptied. Please choose your tickets again."), "warning")
 
@@ -51,7 +47,7 @@ def load() -> Cart | None:
     try:
         cart = box_office().cart(cart_id)
     except CartNotFound:
-        expired()
+        drop_expired()
         return None
     remember(cart)
     return cart
@@ -136,7 +132,7 @@ def _add(held: Held, performance_id: int, chosen: list[tuple[TicketType, int]]) 
                 break
             except CartNotFound as error:
                 if added or attempt == 2:  # it vanished between our own calls: say so, keep what is known
-                    expired()
+                    drop_expired()
                     raise AddFailed(ticket_type, error.message, added) from error
                 # Adding to a cart that is gone changed nothing, so the same tickets can go in a new one.
                 forget()
@@ -151,7 +147,28 @@ def _add(held: Held, performance_id: int, chosen: list[tuple[TicketType, int]]) 
     return cart
 
 
-# --- the page ----------------------------------------------------------------------------
+REMOVED, NOT_THERE, BEING_ORDERED, EXPIRED = "removed", "not-there", "being-ordered", "expired"
+
+
+def remove(seat_id: str) -> str:
+    """Take one seat out of the buyer's cart; returns what happened (one of the four above)."""
+    cart_id = session.get("cart_id")
+    if not cart_id:
+        return NOT_THERE
+    if not noted(ledger().lease, cart_id, otherwise=True):  # being ordered: the order is the cart as confirmed
+        return BEING_ORDERED
+    try:
+        remember(box_office().remove_seat(cart_id, seat_id))
+        return REMOVED
+    except CartNotFound:
+        return EXPIRED
+    except (NotFound, Rejected):
+        return NOT_THERE
+    finally:
+        noted(ledger().unlease, cart_id)
+
+
+# --- the cart as the buyer reads it: lines per performance and ticket type --------------------
 
 
 @dataclass
@@ -188,33 +205,6 @@ def grouped(cart: Cart) -> list[Group]:
             group.lines.append(lines[key])
         lines[key].seats.append(seat)
     return list(groups.values())
-
-
-@bp.get("/")
-def show():
-    cart = load()
-    return render_template("cart.html", cart=cart, groups=grouped(cart) if cart else [], remove_form=RemoveSeatForm())
-
-
-@bp.post("/remove")
-def remove():
-    form = RemoveSeatForm()
-    cart_id = session.get("cart_id")
-    if not (form.validate_on_submit() and cart_id):
-        flash(_("That ticket was no longer in your cart."), "warning")
-    elif not noted(ledger().lease, cart_id, otherwise=True):  # being ordered: the order is the cart as confirmed
-        flash(_("This cart is being ordered, so it can no longer be changed."), "warning")
-    else:
-        try:
-            remember(box_office().remove_seat(cart_id, form.seat_id.data))
-            flash(_("The ticket was removed from your cart."), "success")
-        except CartNotFound:
-            expired()
-        except (NotFound, Rejected):
-            flash(_("That ticket was no longer in your cart."), "warning")
-        finally:
-            noted(ledger().unlease, cart_id)
-    return redirect(url_for("cart.show"), 303)
 
 
 def refusal(sentence: str, reason: str) -> Markup:

@@ -12,15 +12,15 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from markupsafe import Markup
 
-from . import cart, listing, programme
-from .box_office import box_office
-from .extensions import cache
-from .forms import FIELD_PREFIX, tickets_form
-from .holds import PERFORMANCE, Holds
-from .sanitise import safe_image
-from .security import limiter
-from .snapshot import Snapshot
-from .vdm import UpstreamUnavailable
+from shop.domain import cart_session, listing, programme
+from shop.domain.holds import PERFORMANCE, Holds
+from shop.extensions import cache
+from shop.infra.box_office import box_office
+from shop.infra.sanitise import safe_image
+from shop.infra.security import limiter
+from shop.infra.snapshot import Snapshot
+from shop.vdm import UpstreamUnavailable
+from shop.views.forms import FIELD_PREFIX, tickets_form
 
 bp = Blueprint("catalogue", __name__)
 
@@ -117,14 +117,14 @@ def add_tickets(perf, state: str, form):
         form.form_errors.append(hold_message(refused))
         return 429
     try:
-        cart.add(perf.id, chosen)
-    except cart.AddFailed as failure:
+        cart_session.add(perf.id, chosen)
+    except cart_session.AddFailed as failure:
         if failure.added:
-            flash(cart.added_message(failure.added), "success")
+            flash(cart_session.added_message(failure.added), "success")
             for ticket_type, _quantity in failure.added:  # so that sending again does not add them twice
                 form[FIELD_PREFIX + ticket_type.id].data = "0"
         form[FIELD_PREFIX + failure.ticket_type.id].errors.append(
-            cart.refusal(_("These tickets could not be added."), failure.message))
+            cart_session.refusal(_("These tickets could not be added."), failure.message))
         return 422
-    flash(cart.added_message(chosen), "success")
-    return redirect(url_for("cart.show"), 303)
+    flash(cart_session.added_message(chosen), "success")
+    return redirect(url_for("cart.page"), 303)

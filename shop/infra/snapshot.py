@@ -26,8 +26,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Callable, Mapping
 
-from .programme import visible
-from .vdm import (
+from shop.domain.programme import visible
+from shop.vdm import (
     Event,
     Location,
     NotFound,

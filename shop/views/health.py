@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from .box_office import box_office
-from .extensions import redis_link
+from shop.extensions import redis_link
+from shop.infra.box_office import box_office
 
 bp = Blueprint("health", __name__)
 
@@ -39,7 +39,7 @@ def readyz():
 
 
 def init_app(app) -> None:
-    from .security import limiter
+    from shop.infra.security import limiter
 
     app.register_blueprint(bp)
     limiter.exempt(bp)

@@ -76,7 +76,7 @@ class RedactPersonalData(logging.Filter):
 
 
 def _refused(status: int):
-    from .errors import error_page
+    from shop.views.errors import error_page
 
     page, _status, headers = error_page("form_refused")
     return page, status, headers

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from .vdm import TicketType
+from shop.vdm import TicketType
 
 # \Z, never $: `$` also matches before a trailing newline, so "abc\n" passed as an id and VdM was
 # asked for abc%0A. With \Z, .match (as in orders.py and WTForms' Regexp) checks the whole value.

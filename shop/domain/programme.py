@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
-from .vdm import Event, Location, Performance
-from .vdm.models import now
+from shop.vdm import Event, Location, Performance
+from shop.vdm.models import now
 
 # Published performances are sold; `nosal` ones are shown as "not on sale yet".
 VISIBLE_STATUSES = ("pub", "nosal")

@@ -1,0 +1,17 @@
+"""The shop's pages: one blueprint per part of the site, each with its forms. Views are thin:
+they read the request, ask the domain (shop/domain) and the box office (shop/infra), and
+turn the outcome into a page."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from shop.views import branding, cart, catalogue, checkout, errors, health, language, orders
+
+    health.init_app(app)
+    branding.init_app(app)
+    for blueprint in (catalogue.bp, cart.bp, checkout.bp, orders.bp, language.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
