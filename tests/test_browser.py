@@ -13,7 +13,7 @@ from conftest import SECRET, LiveServer
 from tools import ROOT, chromium
 
 from shop import create_app
-from shop.sandbox import create_app as create_sandbox
+from vdm_sandbox import create_app as create_sandbox
 
 pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
@@ -309,61 +309,66 @@ REFLOW_PERFORMANCES = (101, 301, 401, 502)
 
 
 def test_nothing_scrolls_sideways_at_320_pixels(browser, shop):
-    problems = []
-    for locale in ("en-GB", "nl-NL"):
-        context = browser.new_context(viewport=VIEWPORTS["narrow"], locale=locale, bypass_csp=True)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-
-        def check(state: str) -> None:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"reflow-{locale}-{state}.png"), full_page=True)
-            found = sideways(page)
-            if found["overflow"] > 0:
-                problems.append(f"{locale} {state}: {found['overflow']} px too wide, {found['wide']}")
-
-        def choose(performance: int, *quantities: str) -> None:
-            page.goto(f"{shop.url}/performances/{performance}")
-            for field, quantity in zip(page.locator("input.quantity").all(), quantities, strict=False):
-                field.fill(quantity)
-            page.locator(".tickets-form [type=submit]").click()
-
-        def to_payment() -> None:
-            choose(101, "1")
-            page.goto(shop.url + "/checkout/")
-            page.locator('input[name="email"]').fill("ann@example.org")
-            page.locator('input[name="firstname"]').fill("Ann")
-            page.locator('input[name="lastname"]').fill("de Vries")
-            page.locator('input[name="payment_id"]').first.check()
-            page.locator(".checkout-form [type=submit]").click()
-            expect(page.get_by_role("button", name="Leave pending")).to_be_visible()
-
-        for state, path in (("programme", "/"), ("show-100", "/shows/100"), ("show-400", "/shows/400"),
-                            ("show-500", "/shows/500"), ("not-found", "/no-such-page")):
-            page.goto(shop.url + path)
-            check(state)
-        for performance in REFLOW_PERFORMANCES:
-            page.goto(f"{shop.url}/performances/{performance}")
-            check(f"performance-{performance}")
-            choose(performance, "veel", "veel", "veel")
-            expect(page.locator(".field-error").first).to_be_visible()
-            check(f"performance-{performance}-not-a-number")
-            choose(performance, "99", "1", "1")
-            expect(page.locator(".field-error").first).to_be_visible()
-            check(f"performance-{performance}-too-many")
-        for performance in REFLOW_PERFORMANCES:
-            choose(performance, "1", "1", "1")
-        expect(page.locator(".cart-lines").first).to_be_visible()
-        check("cart")
-        page.goto(shop.url + "/checkout/")
-        check("checkout")
-        page.locator(".checkout-form [type=submit]").click()
-        expect(page.locator("#error-summary")).to_be_visible()
-        check("checkout-errors")
-        for state, button in (("paid", "Pay"), ("pending", "Leave pending"), ("cancelled", "Cancel")):
-            to_payment()
-            page.get_by_role("button", name=button, exact=True).click()
-            expect(page.locator(f".order-{state}")).to_be_visible()
-            check(f"order-{state}")
-        context.close()
+    problems = reflow_problems(browser, shop, "en-GB") + reflow_problems(browser, shop, "nl-NL")
     assert problems == [], "\n".join(problems)
+
+
+def reflow_problems(browser, shop, locale: str) -> list[str]:
+    """Every page state at 320 px in one language, and what scrolls sideways in it."""
+    problems = []
+    context = browser.new_context(viewport=VIEWPORTS["narrow"], locale=locale, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+
+    def check(state: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"reflow-{locale}-{state}.png"), full_page=True)
+        found = sideways(page)
+        if found["overflow"] > 0:
+            problems.append(f"{locale} {state}: {found['overflow']} px too wide, {found['wide']}")
+
+    def choose(performance: int, *quantities: str) -> None:
+        page.goto(f"{shop.url}/performances/{performance}")
+        for field, quantity in zip(page.locator("input.quantity").all(), quantities, strict=False):
+            field.fill(quantity)
+        page.locator(".tickets-form [type=submit]").click()
+
+    def to_payment() -> None:
+        choose(101, "1")
+        page.goto(shop.url + "/checkout/")
+        page.locator('input[name="email"]').fill("ann@example.org")
+        page.locator('input[name="firstname"]').fill("Ann")
+        page.locator('input[name="lastname"]').fill("de Vries")
+        page.locator('input[name="payment_id"]').first.check()
+        page.locator(".checkout-form [type=submit]").click()
+        expect(page.get_by_role("button", name="Leave pending")).to_be_visible()
+
+    for state, path in (("programme", "/"), ("show-100", "/shows/100"), ("show-400", "/shows/400"),
+                        ("show-500", "/shows/500"), ("not-found", "/no-such-page")):
+        page.goto(shop.url + path)
+        check(state)
+    for performance in REFLOW_PERFORMANCES:
+        page.goto(f"{shop.url}/performances/{performance}")
+        check(f"performance-{performance}")
+        choose(performance, "veel", "veel", "veel")
+        expect(page.locator(".field-error").first).to_be_visible()
+        check(f"performance-{performance}-not-a-number")
+        choose(performance, "99", "1", "1")
+        expect(page.locator(".field-error").first).to_be_visible()
+        check(f"performance-{performance}-too-many")
+    for performance in REFLOW_PERFORMANCES:
+        choose(performance, "1", "1", "1")
+    expect(page.locator(".cart-lines").first).to_be_visible()
+    check("cart")
+    page.goto(shop.url + "/checkout/")
+    check("checkout")
+    page.locator(".checkout-form [type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check("checkout-errors")
+    for state, button in (("paid", "Pay"), ("pending", "Leave pending"), ("cancelled", "Cancel")):
+        to_payment()
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.locator(f".order-{state}")).to_be_visible()
+        check(f"order-{state}")
+    context.close()
+    return problems

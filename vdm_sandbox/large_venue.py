@@ -221,6 +221,29 @@ def _clock(start: str, minutes: int) -> str:
     return f"{total // 60:02d}:{total % 60:02d}:00"
 
 
+def _genres(rng: random.Random, genre: str) -> list[str]:
+    """A show's genres: its own, and for some a second one."""
+    if genre == "Jeugd":
+        return [genre, rng.choice(YOUTH_ALSO)]
+    if genre == "Muziek" and rng.random() < 0.15:
+        return [genre, "Jazz & Blues"]
+    return [genre]
+
+
+def _stock(number: int, capacity: int, rng: random.Random) -> dict[str, Any]:
+    """How full a performance is, and whether it is on sale, by its number across the venue."""
+    stock: dict[str, Any] = {}
+    if number % 13 == 5:
+        stock["presold"] = capacity  # sold out
+    elif number % 7 == 3:
+        stock["presold"] = capacity - 1 - rng.randrange(8)  # nearly
+    elif number % 5 == 1:
+        stock["presold"] = rng.randrange(capacity // 2)
+    if number % 29 == 11:
+        stock["event_status"] = "nosal"
+    return stock
+
+
 def generate(shows: int = DEFAULT_SHOWS) -> dict[str, Any]:
     """The large venue as catalogue data, for `catalogue.from_dict`."""
     ticket_types = _ticket_types()
@@ -233,11 +256,7 @@ def generate(shows: int = DEFAULT_SHOWS) -> dict[str, Any]:
         rng = random.Random(f"large-venue-show-{n}")
         genre = rng.choices(genre_names, weights)[0]
         spec = GENRES[genre]
-        genres = [genre]
-        if genre == "Jeugd":
-            genres.append(rng.choice(YOUTH_ALSO))
-        elif genre == "Muziek" and rng.random() < 0.15:
-            genres.append("Jazz & Blues")
+        genres = _genres(rng, genre)
         title, subtitle, text = _show_words(rng, genre)
         for _ in range(5):  # a few draws for a title not used yet (an opera may come back)
             if title not in titles:
@@ -274,14 +293,7 @@ def generate(shows: int = DEFAULT_SHOWS) -> dict[str, Any]:
                 "ticket_types": types,
                 "max_per_order": 6 if hall == STUDIO else 10,
             }
-            if number % 13 == 5:
-                sub["presold"] = capacity  # sold out
-            elif number % 7 == 3:
-                sub["presold"] = capacity - 1 - rng.randrange(8)  # nearly
-            elif number % 5 == 1:
-                sub["presold"] = rng.randrange(capacity // 2)
-            if number % 29 == 11:
-                sub["event_status"] = "nosal"
+            sub.update(_stock(number, capacity, rng))
             if family_matinee and k == PERFORMANCES - 1:
                 sub["ticket_types"] = "familie-17.50"
                 sub["event_type"] = [genre, "Jeugd"]  # a family matinee of a concert series
