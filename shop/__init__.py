@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any, Mapping
 
 from flask import Flask, session
 
@@ -13,7 +14,7 @@ from shop.domain.programme import map_url
 from shop.extensions import cache, csrf
 from shop.infra.box_office import BoxOffice
 from shop.infra.sanitise import clean_html, safe_image
-from shop.settings import Environment, shop_settings
+from shop.settings import Settings
 from shop.vdm import VdmClient
 
 PACKAGE = Path(__file__).resolve().parent
@@ -31,7 +32,7 @@ TEMPLATES = _folder("templates")
 STATIC = _folder("static")
 
 
-def create_app(config: dict | None = None, instance_path: str | None = None, *,
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None, *,
                vdm_client: VdmClient | None = None) -> Flask:
     """Build the shop. `config` overrides what the environment says (tests use it), and
     `vdm_client` replaces the client the shop would make (tests give it a fake)."""
@@ -41,13 +42,11 @@ def create_app(config: dict | None = None, instance_path: str | None = None, *,
         static_folder=STATIC,
         instance_path=instance_path or os.environ.get("SHOP_INSTANCE_PATH") or None,
     )
-    # Overrides named like environment variables are read as such; the rest is Flask config.
-    overrides = config or {}
-    env = Environment(os.environ)
-    env.update({k: str(v) for k, v in overrides.items()
-                if isinstance(v, (str, int, float)) and not isinstance(v, bool)})
-    app.config.update(shop_settings(env, app.instance_path))
-    app.config.update({k: v for k, v in overrides.items() if k not in env.read})
+    # Settings named like environment variables are parsed and checked; the rest is Flask's.
+    settings, flask_config = Settings.load(os.environ, app.instance_path, config)
+    app.config.update(settings.as_config())
+    app.config.update(flask_config)
+    app.extensions["settings"] = settings
     logging.basicConfig(level=logging.INFO)
     if not app.config["SHOP_BASE_URL"]:
         # Only a shop on this machine works out its own address from the request (VdM's

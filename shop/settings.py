@@ -1,7 +1,9 @@
-"""All configuration, read from environment variables in one place.
+"""All configuration, read from environment variables in one place, into one typed object.
 
-Every variable is documented in README.md and .env.example. Bad values stop the
-start-up with a message that names the variable, instead of failing later.
+`Settings.load(environ, instance_path, overrides)` parses and checks every setting; a bad
+value, an override of the wrong type or an unknown SHOP_/VDM_/VENUE_ name stops the start-up
+with a message that names the setting, never a silent default. Every variable is documented
+in README.md and .env.example.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
 
 from vdm_sandbox.settings import SandboxSettings, SettingsError
@@ -94,18 +97,6 @@ def built_in_sandbox_settings(env: Mapping[str, str], instance_path: str) -> San
         return SandboxSettings.from_env(env, instance_path=instance_path)
     except SettingsError as error:
         raise ConfigError(str(error)) from None
-
-
-class Environment(dict):
-    """The environment, remembering which variables the settings read."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.read: set[str] = set()
-
-    def get(self, key, default=None):
-        self.read.add(key)
-        return super().get(key, default)
 
 
 def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
@@ -234,3 +225,87 @@ def venue_settings(env: Mapping[str, str], sandbox: bool) -> dict:
         "VENUE_PRIVACY_URL": _url(env, "VENUE_PRIVACY_URL", relative=True),
         "VENUE_TERMS_URL": _url(env, "VENUE_TERMS_URL", relative=True),
     }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the shop, parsed and checked. Named like the environment variables,
+    in lower case; `as_config()` gives them to Flask under their variable names."""
+
+    vdm_api_url: str  # empty: the built-in sandbox, started inside the shop
+    vdm_client_name: str
+    vdm_connect_timeout: float
+    vdm_read_timeout: float
+    secret_key: str
+    shop_base_url: str  # empty (only with a sandbox on this machine): the request's own address
+    shop_trust_proxy: int  # how many reverse proxies to believe about the client and https
+    shop_image_hosts: tuple[str, ...]
+    shop_redis_url: str  # shared state for several processes and hosts
+    shop_max_body_bytes: int
+    shop_catalogue_refresh: float
+    shop_catalogue_max_age: float
+    shop_catalogue_concurrency: int
+    shop_default_language: str
+    venue_name: str
+    venue_logo_url: str
+    venue_accent_colour: str
+    venue_contact: tuple[str, ...]
+    venue_privacy_url: str
+    venue_terms_url: str
+    shop_hold_max_per_performance: int
+    shop_hold_max: int
+    shop_hold_minutes: float
+    shop_rate_limit_cart: str
+    shop_rate_limit_order: str
+    shop_rate_limit_order_lookup: str
+    shop_fields_required: tuple[str, ...]
+    shop_fields_hidden: tuple[str, ...]
+    shop_payment_methods: tuple[int, ...]
+    shop_ledger_db: str
+    shop_status_interval: float
+    sandbox_settings: SandboxSettings | None  # the built-in sandbox's own, when there is one
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str], instance_path: str,
+             overrides: Mapping[str, Any] | None = None) -> tuple[Settings, dict[str, Any]]:
+        """The settings from the environment, with `overrides` named like its variables (typed
+        values are taken when they fit the setting: [35, 33] for SHOP_PAYMENT_METHODS, True for
+        SHOP_TRUST_PROXY). Returns them and the overrides that are Flask's own (TESTING, …)."""
+        env, flask = dict(environ), {}
+        for name, value in (overrides or {}).items():
+            if name in SETTING_NAMES or name.startswith("SANDBOX_"):
+                env[name] = _as_text(name, value)
+            elif name.startswith(("SHOP_", "VDM_", "VENUE_")) and name != "SHOP_SECRET_KEY":
+                raise ConfigError(f"{name} is not a setting of the shop (see README.md, Configuration)")
+            elif name == "SHOP_SECRET_KEY":
+                env[name] = _as_text(name, value)
+            else:
+                flask[name] = value
+        parsed = shop_settings(env, instance_path)
+        values = {f.name: parsed.get(f.name.upper()) for f in fields(cls)}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        return cls(**values), flask
+
+    def as_config(self) -> dict[str, Any]:
+        return {f.name.upper(): getattr(self, f.name) for f in fields(self)}
+
+
+SETTING_NAMES = {f.name.upper() for f in fields(Settings)} - {"SANDBOX_SETTINGS"}
+LIST_SEPARATORS = {"VENUE_CONTACT": "|"}
+
+
+def _as_text(name: str, value: Any) -> str:
+    """An override as the environment would say it, when its type fits the setting."""
+    kind = get_type_hints(Settings).get(name.lower(), str)
+    if isinstance(value, str):
+        return value
+    numeric = kind in (int, float)
+    if isinstance(value, bool) and numeric:
+        return "1" if value else "0"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (numeric or name.startswith("SANDBOX_")):
+        return str(value)
+    if isinstance(value, (list, tuple)) and str(kind).startswith("tuple") and all(
+            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        return LIST_SEPARATORS.get(name, ",").join(str(v) for v in value)
+    raise ConfigError(f"{name} cannot be {value!r} ({type(value).__name__}): give it as the environment would, "
+                      f"as text{' or a number' if numeric else ''}{' or a list' if str(kind).startswith('tuple') else ''}")

@@ -138,3 +138,20 @@ def test_workers_starting_together_share_one_complete_secret(tmp_path, owner):
         keys = set(pool.map(lambda _: instance_secret(str(tmp_path)), range(64)))
     assert len(keys) == 1 and len(keys.pop()) >= 40
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_typed_overrides_are_taken_when_they_fit_the_setting(make_app, sandbox):
+    app = make_app(sandbox.url, SHOP_PAYMENT_METHODS=[35, 33], SHOP_FIELDS_HIDDEN=["city"], SHOP_TRUST_PROXY=True,
+                   VENUE_CONTACT=["Plein 1, Utrecht", "030 123 4567"])
+    settings = app.extensions["settings"]
+    assert settings.shop_payment_methods == (35, 33) and settings.shop_fields_hidden == ("city",)
+    assert settings.shop_trust_proxy == 1 and settings.venue_contact == ("Plein 1, Utrecht", "030 123 4567")
+    assert app.config["SHOP_PAYMENT_METHODS"] == (35, 33)
+
+
+@pytest.mark.parametrize("name, value", [("SHOP_PAYMENT_METHODS", {"a": 1}), ("SHOP_PAYMENT_METHODS", [True]),
+                                         ("VDM_READ_TIMEOUT", [1]), ("VENUE_NAME", 5), ("SHOP_FIELDS_HIDDEN", "price"),
+                                         ("SHOP_NO_SUCH_SETTING", "1"), ("SHOP_TRUST_PROXY", "yes")])
+def test_a_wrong_override_names_the_setting(make_app, sandbox, name, value):
+    with pytest.raises(ConfigError, match=name):
+        make_app(sandbox.url, **{name: value})
