@@ -13,7 +13,8 @@ from shop.domain.ledger import open_ledger
 from shop.domain.programme import map_url
 from shop.extensions import cache, csrf
 from shop.infra.box_office import BoxOffice
-from shop.infra.sanitise import clean_html, safe_image
+from shop.infra.sanitise import clean_html
+from shop.infra.urls import LOOPBACK_HOSTS, safe_url
 from shop.settings import Settings
 from shop.vdm import VdmClient
 
@@ -51,7 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     if not app.config["SHOP_BASE_URL"]:
         # Only a shop on this machine works out its own address from the request (VdM's
         # redirectURL); any other Host header is refused rather than believed.
-        app.config.setdefault("TRUSTED_HOSTS", ["localhost", "127.0.0.1", "::1"])
+        app.config.setdefault("TRUSTED_HOSTS", list(LOOPBACK_HOSTS))
 
     redis_url = app.config["SHOP_REDIS_URL"]
     if redis_url:
@@ -90,7 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     i18n.init_app(app)
     views.init_app(app)
 
-    app.jinja_env.filters.update(safe_image=safe_image, clean_html=clean_html, map_url=map_url)
+    app.jinja_env.filters.update(safe_url=safe_url, clean_html=clean_html, map_url=map_url)
 
     @app.context_processor
     def cart_count():

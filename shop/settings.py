@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
 
+from shop.infra.urls import is_local_path, is_loopback, is_web_url
+from shop.vdm.ids import TOKEN
 from vdm_sandbox.settings import SandboxSettings, SettingsError
 
 
@@ -45,10 +47,8 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0
 def _url(env: Mapping[str, str], name: str, relative: bool = False) -> str:
     """An http(s) URL; with `relative`, a path on the shop's own site is fine too."""
     raw = env.get(name, "").strip()
-    if raw and not (relative and raw.startswith("/") and not raw.startswith("//")):
-        parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
+    if raw and not (is_web_url(raw) or (relative and is_local_path(raw))):
+        raise ConfigError(f"{name} must be an http(s) URL{' or a path on the site' if relative else ''}, got {raw!r}")
     return raw if relative else raw.rstrip("/")
 
 
@@ -114,13 +114,13 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
             "characters of random text, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
     base_url = _url(env, "SHOP_BASE_URL")
-    if api_url and urlsplit(api_url).hostname not in ("127.0.0.1", "localhost", "::1") and not base_url:
+    if api_url and not is_loopback(api_url) and not base_url:
         raise ConfigError(
             "SHOP_BASE_URL is not set. VdM sends buyers back to it after paying, so it must be the "
             "shop's public https address, e.g. https://tickets.example-theatre.nl"
         )
     client_name = env.get("VDM_CLIENT_NAME", "").strip() or "demo"
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", client_name):
+    if not TOKEN.fullmatch(client_name):
         raise ConfigError(f"VDM_CLIENT_NAME must be the venue's short name, got {client_name!r}")
     settings = {
         # Empty means: the built-in sandbox, started inside the shop.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shop.infra import urls
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -22,11 +23,6 @@ FORM_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
-
-
 def content_security_policy(app: Flask) -> str:
     cfg = app.config
     images = ["'self'", *cfg["SHOP_IMAGE_HOSTS"]]
@@ -34,7 +30,7 @@ def content_security_policy(app: Flask) -> str:
     # check form-action on that redirect too, so https is allowed (http only for a local sandbox).
     forms = ["'self'", "https:"]
     for url in (cfg["VDM_API_URL"], cfg.get("VENUE_LOGO_URL") or ""):
-        origin = _origin(url)
+        origin = urls.origin(url)
         if origin:
             images.append(origin)
             if origin.startswith("http:"):

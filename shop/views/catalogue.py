@@ -16,15 +16,16 @@ from shop.domain import cart_session, listing, programme
 from shop.domain.holds import PERFORMANCE, Holds
 from shop.extensions import cache
 from shop.infra.box_office import box_office
-from shop.infra.sanitise import safe_image
 from shop.infra.security import limiter
 from shop.infra.snapshot import Snapshot
+from shop.infra.urls import safe_url
 from shop.vdm import UpstreamUnavailable
+from shop.vdm.ids import MAX_INTEGER_ID
 from shop.views.forms import FIELD_PREFIX, tickets_form
 
 bp = Blueprint("catalogue", __name__)
 
-ID = "int(max=9007199254740991)"  # ids beyond 2**53 are not ids
+ID = f"int(max={MAX_INTEGER_ID})"
 
 
 def fragment(snapshot: Snapshot, name: str, render) -> Markup:
@@ -78,7 +79,7 @@ def show(event_id: int):
     halls = list({p.location_id: hall(snapshot, p) for p in performances if hall(snapshot, p)}.values())
     body = fragment(snapshot, f"show:{event_id}", lambda: render_template(
         "_show_body.html", event=event, performances=performances, state=programme.state,
-        image=safe_image(event.image), halls=halls))
+        image=safe_url(event.image), halls=halls))
     return render_template("show.html", event=event, body=body)
 
 
@@ -101,7 +102,7 @@ def performance(performance_id: int):
         if not isinstance(status, int):
             return status
     return render_template("performance.html", event=event, performance=perf, state=state, form=form,
-                           image=safe_image(event.image), hall=hall(snapshot, perf)), status
+                           image=safe_url(event.image), hall=hall(snapshot, perf)), status
 
 
 def add_tickets(perf, state: str, form):

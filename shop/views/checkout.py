@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from shop.domain import cart_session, ordering
 from shop.domain.ledger import Entry, Ledger, LedgerUnavailable
 from shop.domain.ordering import Order, Placement
+from shop.infra import urls
 from shop.infra.box_office import box_office
 from shop.infra.i18n import money
 from shop.infra.security import limiter
@@ -25,7 +25,6 @@ from shop.views.forms import checkout_form
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 log = logging.getLogger(__name__)
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 NOTHING_ORDERED = _l("The box office cannot be reached right now, so nothing was ordered. Please try again in a minute.")
 
 
@@ -57,14 +56,7 @@ def method_label(method: PaymentMethod, cart: Cart) -> str:
 
 
 def payment_url_allowed(url: str) -> bool:
-    """https; or http to a sandbox on this machine; or, from the sandbox built into the shop,
-    a path on the shop's own site. Nothing else, whatever VdM (or a sandbox) answers."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.netloc:
-        return True
-    if parts.scheme == "http" and parts.hostname in LOOPBACK:
-        return True
-    return not current_app.config["VDM_API_URL"] and url.startswith("/") and not url.startswith(("//", "/\\"))
+    return urls.payment_url_allowed(url, built_in_sandbox=not current_app.config["VDM_API_URL"])
 
 
 def return_url() -> str:

@@ -14,10 +14,11 @@ from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from shop.vdm import TicketType
+from shop.vdm.ids import TOKEN
 
 # \Z, never $: `$` also matches before a trailing newline, so "abc\n" passed as an id and VdM was
 # asked for abc%0A. With \Z, .match (as in orders.py and WTForms' Regexp) checks the whole value.
-ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+ID = TOKEN  # seat ids, ticket-type ids and order keys
 QUANTITY = re.compile(r"[0-9]{1,4}\Z")  # ASCII digits: \d also takes "١" and "５"
 FIELD_PREFIX = "qty_"
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, redirect, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 
+from shop.infra import urls
 from shop.infra.i18n import LANGUAGES
 
 bp = Blueprint("language", __name__)
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no `//evil.example` or `\\evil`."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return url_for("catalogue.programme")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
-        return url_for("catalogue.programme")
-    return target
+    """Back to the page the switch was on: only a path on this site, else the programme."""
+    return target if target and urls.is_local_path(target) else url_for("catalogue.programme")
 
 
 class LanguageForm(FlaskForm):

@@ -12,8 +12,8 @@ from wtforms import SubmitField
 from shop.domain import cart_session
 from shop.domain.ledger import LedgerUnavailable
 from shop.infra.box_office import box_office
-from shop.infra.sanitise import safe_link
 from shop.infra.security import limiter
+from shop.infra.urls import safe_url
 from shop.vdm import NotFound, VdmError
 from shop.views.errors import error_page
 from shop.views.forms import ID
@@ -83,8 +83,8 @@ def order(order_key: str):
     return render_template(
         "order.html", order_key=order_key, status=status, state=state, refresh=refresh, next_check=check + 1,
         gave_up=waiting and automatic and refresh is None, stopped=waiting and not automatic,
-        tickets_url=safe_link(status.tickets_url) if status else None,
-        receipt_url=safe_link(status.receipt_url) if status else None,
+        tickets_url=safe_url(status.tickets_url) if status else None,
+        receipt_url=safe_url(status.receipt_url) if status else None,
         payment_url=entry.payment_url if entry else None, shows=shows,
         restore_form=RestoreCartForm() if state == "cancelled" and _usable_cart(entry) else None,
     ), http_status

@@ -1,0 +1,54 @@
+"""The shop's URL policy, in one place: which addresses it links to, redirects to, sends
+buyers to, and accepts in its settings."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# The names of this machine: a sandbox here may be reached over plain http.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+UNSAFE_CHARACTERS = "\"'<> \\"
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def is_local_path(url: str) -> bool:
+    """A path on this very site: not `//host`, not `/\\host`, no scheme, no control characters."""
+    if not url.startswith("/") or url.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(url)
+    return not (parts.scheme or parts.netloc or any(ord(c) < 32 for c in url))
+
+
+def is_loopback(url: str) -> bool:
+    return urlsplit(url).hostname in LOOPBACK_HOSTS
+
+
+def origin(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL, for the Content-Security-Policy."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if is_web_url(url) else None
+
+
+def safe_url(url: str | None) -> str | None:
+    """A URL from VdM (an image, the tickets, the receipt) is used only when it is plainly
+    http(s), or a path on this very site (the built-in sandbox's pages)."""
+    if not url or any(c in url for c in UNSAFE_CHARACTERS):
+        return None
+    return url if is_web_url(url) or is_local_path(url) else None
+
+
+def payment_url_allowed(url: str, built_in_sandbox: bool) -> bool:
+    """Where a buyer may be sent to pay: https; or http to a sandbox on this machine; or, from
+    the sandbox built into the shop, a path on the shop's own site. Nothing else, whatever VdM
+    (or a sandbox) answers."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.netloc:
+        return True
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return True
+    return built_in_sandbox and is_local_path(url)
