@@ -10,13 +10,13 @@ from typing import Any, Mapping
 from flask import Flask, session
 
 from shop.domain.ledger import open_ledger
-from shop.domain.programme import map_url
+from shop.domain.programme import SaleState, map_url
 from shop.extensions import cache, csrf
 from shop.infra.box_office import BoxOffice
 from shop.infra.sanitise import clean_html
 from shop.infra.urls import LOOPBACK_HOSTS, safe_url
 from shop.settings import Settings
-from shop.vdm import VdmClient
+from shop.vdm import OrderState, VdmClient
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -92,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     views.init_app(app)
 
     app.jinja_env.filters.update(safe_url=safe_url, clean_html=clean_html, map_url=map_url)
+    app.jinja_env.globals.update(SaleState=SaleState, OrderState=OrderState)  # states by name, never as strings
 
     @app.context_processor
     def cart_count():

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
 
+from shop.infra.i18n import FALLBACK, LANGUAGES
 from shop.infra.urls import is_local_path, is_loopback, is_web_url
 from shop.vdm.ids import TOKEN
 from vdm_sandbox.settings import SandboxSettings, SettingsError
@@ -210,9 +211,9 @@ def checkout_settings(env: Mapping[str, str], instance_path: str) -> dict:
 
 
 def venue_settings(env: Mapping[str, str], sandbox: bool) -> dict:
-    language = env.get("SHOP_DEFAULT_LANGUAGE", "").strip() or "nl"
-    if language not in ("nl", "en"):
-        raise ConfigError(f"SHOP_DEFAULT_LANGUAGE must be nl or en, got {language!r}")
+    language = env.get("SHOP_DEFAULT_LANGUAGE", "").strip() or FALLBACK
+    if language not in LANGUAGES:
+        raise ConfigError(f"SHOP_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}")
     accent = env.get("VENUE_ACCENT_COLOUR", "").strip() or "#8b1e3f"
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", accent):
         raise ConfigError(f"VENUE_ACCENT_COLOUR must be a colour like #8b1e3f, got {accent!r}")

@@ -226,11 +226,11 @@ def test_narrowed_to_a_month_state_and_price_follow_the_performances_left():
     storm = show(100, "De Storm", perf(101, "2098-12-05 20:15", free=0), perf(102, "2099-01-09 20:15"))
     prices = {101: Decimal("30.00"), 102: Decimal("24.50")}
     whole = view({}, storm, prices=prices).groups[0].cards[0]
-    assert whole.state == programme.ON_SALE and whole.from_price == Decimal("24.50")
+    assert whole.state == programme.SaleState.ON_SALE and whole.from_price == Decimal("24.50")
     december = view({"month": "2098-12"}, storm, prices=prices).groups[0].cards[0]
-    assert december.state == programme.SOLD_OUT and december.from_price is None
+    assert december.state == programme.SaleState.SOLD_OUT and december.from_price is None
     january = view({"month": "2099-01"}, storm, prices=prices).groups[0].cards[0]
-    assert january.state == programme.ON_SALE and january.from_price == Decimal("24.50")
+    assert january.state == programme.SaleState.ON_SALE and january.from_price == Decimal("24.50")
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2099-00", "2099-1", "99-01", "2099/01", "2099-01-01", "abcd-ef",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
@@ -18,17 +19,24 @@ from shop.vdm.models import now
 # Published performances are sold; `nosal` ones are shown as "not on sale yet".
 VISIBLE_STATUSES = ("pub", "nosal")
 
-ON_SALE, SOLD_OUT, NOT_ON_SALE, PAST = "on_sale", "sold_out", "not_on_sale", "past"
+
+class SaleState(StrEnum):
+    """What a buyer can do about a performance now; templates use these names too."""
+
+    ON_SALE = "on_sale"
+    SOLD_OUT = "sold_out"
+    NOT_ON_SALE = "not_on_sale"
+    PAST = "past"
 
 
 def state(performance: Performance, at: datetime | None = None) -> str:
     if performance.is_past(at):
-        return PAST
+        return SaleState.PAST
     if performance.on_sale(at):
-        return ON_SALE
+        return SaleState.ON_SALE
     if performance.status == "pub":
-        return SOLD_OUT
-    return NOT_ON_SALE
+        return SaleState.SOLD_OUT
+    return SaleState.NOT_ON_SALE
 
 
 def visible(performances: Iterable[Performance], at: datetime | None = None) -> tuple[Performance, ...]:
@@ -68,12 +76,15 @@ class ShowCard:
     @property
     def state(self) -> str:
         states = {state(p) for p in self.performances}
-        return ON_SALE if ON_SALE in states else SOLD_OUT if SOLD_OUT in states else NOT_ON_SALE
+        for best in (SaleState.ON_SALE, SaleState.SOLD_OUT):
+            if best in states:
+                return best
+        return SaleState.NOT_ON_SALE
 
     @property
     def from_price(self) -> Decimal | None:
         """The lowest price of the performances on sale; None while prices are unknown."""
-        prices = [self.prices[p.id] for p in self.performances if state(p) == ON_SALE and p.id in self.prices]
+        prices = [self.prices[p.id] for p in self.performances if state(p) == SaleState.ON_SALE and p.id in self.prices]
         return min(prices, default=None)
 
     @property

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_currency, format_datetime, get_locale
 
-LANGUAGES = {"nl": "Nederlands", "en": "English"}
-# Babel's own medium format says "14 mrt 2026, 20:15:00"; venues want the weekday and no seconds.
-PATTERNS = {
-    "datetime": {"nl": "EEE d MMM y HH:mm", "en": "EEE d MMM y, HH:mm"},
-    "date": {"nl": "EEE d MMM y", "en": "EEE d MMM y"},
-    "longdate": {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"},
-    "time": {"nl": "HH:mm", "en": "HH:mm"},
+
+@dataclass(frozen=True)
+class Language:
+    name: str  # in the language itself, for the switch
+    # Babel's own medium format says "14 mrt 2026, 20:15:00"; venues want the weekday and no seconds.
+    datetime: str
+    date: str
+    longdate: str
+    time: str = "HH:mm"
+
+
+# The shop's languages, written once: adding one is a line here and its translations
+# (shop/translations/<code>/). The first is the fallback when nothing else fits.
+LANGUAGES = {
+    "nl": Language("Nederlands", datetime="EEE d MMM y HH:mm", date="EEE d MMM y", longdate="EEEE d MMMM y"),
+    "en": Language("English", datetime="EEE d MMM y, HH:mm", date="EEE d MMM y", longdate="EEEE d MMMM y"),
 }
+FALLBACK = next(iter(LANGUAGES))
 
 babel = Babel()
 
@@ -30,7 +41,8 @@ def select_locale() -> str:
 def _format(value: datetime | None, kind: str) -> str:
     if value is None:
         return ""
-    return format_datetime(value, PATTERNS[kind][str(get_locale())])
+    language = LANGUAGES.get(str(get_locale()), LANGUAGES[FALLBACK])
+    return format_datetime(value, getattr(language, kind))
 
 
 def money(amount: Decimal | None) -> str:
@@ -52,4 +64,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def languages():
-        return {"languages": LANGUAGES, "current_language": str(get_locale())}
+        return {"languages": {code: language.name for code, language in LANGUAGES.items()},
+                "current_language": str(get_locale())}

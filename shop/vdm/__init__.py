@@ -20,6 +20,7 @@ from shop.vdm.models import (
     Location,
     OrderCreated,
     OrderSeat,
+    OrderState,
     OrderStatus,
     PaymentMethod,
     Performance,
@@ -28,7 +29,7 @@ from shop.vdm.models import (
 )
 
 __all__ = [
-    "ORDER_STATUSES", "VENUE_TZ", "BadResponse", "BudgetSpent", "Cart", "CartNotFound", "ConnectFailed", "Customer", "Event", "Location",
+    "ORDER_STATUSES", "OrderState", "VENUE_TZ", "BadResponse", "BudgetSpent", "Cart", "CartNotFound", "ConnectFailed", "Customer", "Event", "Location",
     "NotFound", "OrderCreated", "OrderSeat", "OrderStatus", "PaymentMethod", "Performance",
     "Rejected", "Seat", "TicketType", "UpstreamTimeout", "UpstreamUnavailable", "VdmClient", "VdmError", "budget_left", "time_budget",
 ]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,17 @@ from shop.vdm.errors import BadResponse
 
 VENUE_TZ = ZoneInfo("Europe/Amsterdam")
 
-ORDER_STATUSES = ("paid", "pending", "cancelled", "partial", "none")
+class OrderState(StrEnum):
+    """VdM's `order_payment_status` values (vdm-api.md); templates use these names too."""
+
+    PAID = "paid"
+    PENDING = "pending"
+    CANCELLED = "cancelled"
+    PARTIAL = "partial"
+    NONE = "none"  # no payment attempt yet
+
+
+ORDER_STATUSES = tuple(OrderState)
 
 
 def now() -> datetime:

@@ -92,7 +92,7 @@ def performance(performance_id: int):
         abort(404)
     event, perf = found
     state = programme.state(perf)
-    ticket_types = box_office().ticket_types(snapshot, perf.id) if state == programme.ON_SALE else ()
+    ticket_types = box_office().ticket_types(snapshot, perf.id) if state == programme.SaleState.ON_SALE else ()
     if ticket_types is None:  # VdM did not give this performance's prices: nothing to choose from now
         raise UpstreamUnavailable("the ticket types of this performance are not known")
     form = tickets_form(list(ticket_types), perf.free)
@@ -107,7 +107,7 @@ def performance(performance_id: int):
 
 def add_tickets(perf, state: str, form):
     """The ticket form sent: a redirect to the cart, or the status to show the form again with."""
-    if state != programme.ON_SALE:
+    if state != programme.SaleState.ON_SALE:
         form.form_errors.append(_("Tickets for this performance cannot be bought now."))
         return 422
     if not form.validate_on_submit():

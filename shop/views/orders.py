@@ -14,7 +14,7 @@ from shop.domain.ledger import LedgerUnavailable
 from shop.infra.box_office import box_office
 from shop.infra.security import limiter
 from shop.infra.urls import safe_url
-from shop.vdm import NotFound, VdmError
+from shop.vdm import NotFound, OrderState, VdmError
 from shop.views.errors import error_page
 from shop.views.forms import ID
 
@@ -23,7 +23,8 @@ bp = Blueprint("orders", __name__, url_prefix="/order")
 ORDER_KEY = ID
 # Seconds between refreshes while payment is pending: gentle at first, then slower, then stop.
 REFRESH_SCHEDULE = (10, 10, 15, 20, 30, 60, 60, 60, 60, 60)
-WAITING = ("pending", "none")
+WAITING = (OrderState.PENDING, OrderState.NONE)
+CHECKING = "checking"  # no answer from VdM yet, or a status it may add one day
 
 
 class RestoreCartForm(FlaskForm):
@@ -72,8 +73,8 @@ def order(order_key: str):
         status, http_status = None, 503
 
     # A status VdM may add one day, or no answer yet: keep looking.
-    state = status.status if status is not None and status.is_known_status else "checking"
-    waiting = state in WAITING + ("checking",)
+    state = OrderState(status.status) if status is not None and status.is_known_status else CHECKING
+    waiting = state in (*WAITING, CHECKING)
     refresh = refresh_after(check) if waiting and automatic else None
     try:
         entry = current_app.extensions["ledger"].by_order(order_key)
@@ -86,7 +87,7 @@ def order(order_key: str):
         tickets_url=safe_url(status.tickets_url) if status else None,
         receipt_url=safe_url(status.receipt_url) if status else None,
         payment_url=entry.payment_url if entry else None, shows=shows,
-        restore_form=RestoreCartForm() if state == "cancelled" and _usable_cart(entry) else None,
+        restore_form=RestoreCartForm() if state == OrderState.CANCELLED and _usable_cart(entry) else None,
     ), http_status
 
 
