@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from shop.infra.i18n import FALLBACK, LANGUAGES
 from shop.infra.urls import is_local_path, is_loopback, is_web_url
+from shop.vdm import Customer
 from shop.vdm.ids import TOKEN
 from vdm_sandbox.settings import SandboxSettings, SettingsError
 
@@ -162,7 +163,8 @@ def catalogue_settings(env: Mapping[str, str]) -> dict:
     }
 
 
-CUSTOMER_FIELDS = ("phone", "address", "city", "zip")
+# The contact fields a venue may require or hide: those VdM's order takes as optional.
+CUSTOMER_FIELDS = tuple(f.name for f in fields(Customer) if f.default == "")
 
 
 def _names(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> list[str]:

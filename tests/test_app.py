@@ -155,3 +155,17 @@ def test_typed_overrides_are_taken_when_they_fit_the_setting(make_app, sandbox):
 def test_a_wrong_override_names_the_setting(make_app, sandbox, name, value):
     with pytest.raises(ConfigError, match=name):
         make_app(sandbox.url, **{name: value})
+
+
+def test_the_contact_fields_are_vdms_and_written_once():
+    """The checkout form's fields, the settings' optional fields and VdM's order body agree:
+    a new field is added to `Customer` (VdM's names) and the form, and nowhere else."""
+    from dataclasses import fields
+
+    from shop.settings import CUSTOMER_FIELDS
+    from shop.vdm import Customer
+    from shop.views.forms import CheckoutForm
+
+    text_fields = [f.name for f in fields(Customer) if f.type == "str"]
+    assert list(CheckoutForm.AUTOCOMPLETE) == text_fields
+    assert set(CUSTOMER_FIELDS) == {f.name for f in fields(Customer) if f.default == ""} < set(text_fields)
