@@ -43,6 +43,10 @@ PAGE = re.compile(r"[0-9]{1,9}")
 # --- reading the parameters -------------------------------------------------------------------
 
 
+# The URL's parameters the programme reads; every other one is ignored.
+PARAMETERS = ("q", "genre", "hall", "month", "page")
+
+
 def fold(text: str) -> str:
     """Text compared without case or accents: "Café" and "CAFE" fold alike."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -28,14 +28,15 @@ bp = Blueprint("catalogue", __name__)
 ID = f"int(max={MAX_INTEGER_ID})"
 
 
-def fragment(snapshot: Snapshot, name: str, render) -> Markup:
+def fragment(snapshot: Snapshot, name: str, render, seconds: float | None = None) -> Markup:
     """A part of a page that is the same for every visitor in one language, rendered once per
-    snapshot: a new snapshot has a new version, so a change at VdM shows with the next one."""
+    snapshot (a new snapshot has a new version, so a change at VdM shows with the next one),
+    and at most `seconds` old (so that performances that have started leave it meanwhile)."""
     key = f"fragment:{snapshot.version}:{name}:{get_locale()}"
     html = cache.get(key)
     if html is None:
         html = render()
-        cache.set(key, html, timeout=max(60, 2 * int(current_app.config["SHOP_CATALOGUE_REFRESH"])))
+        cache.set(key, html, timeout=seconds or max(60, 2 * int(current_app.config["SHOP_CATALOGUE_REFRESH"])))
     return Markup(html)
 
 
@@ -62,9 +63,13 @@ def hold_message(bound: str) -> str:
 @bp.get("/", endpoint="programme")
 def programme_page():
     snapshot = box_office().snapshot()
-    view = listing.programme_view(programme.cards(snapshot.events, snapshot.prices), request.args,
-                                  halls=snapshot.hall_names, genres=snapshot.genres)
-    return render_template("programme.html", view=view, prices_loading=not snapshot.complete)
+    # The same for every visitor asking the same: rendered once per snapshot, language and query.
+    query = sorted((name, tuple(v[:100] for v in values)) for name, values in request.args.lists()
+                   if name in listing.PARAMETERS)
+    body = fragment(snapshot, f"programme:{query}", lambda: render_template("_programme_body.html", view=(
+        listing.programme_view(programme.cards(snapshot.events, snapshot.prices), request.args,
+                               halls=snapshot.hall_names, genres=snapshot.genres))), seconds=60)
+    return render_template("programme.html", body=body)
 
 
 @bp.get(f"/shows/<{ID}:event_id>")
