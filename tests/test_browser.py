@@ -9,7 +9,7 @@ import re
 
 import pytest
 import requests
-from conftest import SECRET, LiveServer
+from helpers import SECRET, LiveServer
 from tools import ROOT, chromium
 
 from shop import create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import catalogue_ready, csrf_token, text
+from helpers import catalogue_ready, csrf_token, text
 
 EN = {"Accept-Language": "en"}
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 import requests
-from conftest import LiveServer, checkout_fields, csrf_token
+from helpers import LiveServer, checkout_fields, csrf_token
 
 DETAILS = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "33"}
 

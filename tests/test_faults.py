@@ -7,8 +7,8 @@ import sqlite3
 import time
 
 import pytest
-from conftest import catalogue_ready, checkout_fields, csrf_token, text
 from fakes import FakeVdm, venue
+from helpers import catalogue_ready, checkout_fields, csrf_token, text
 
 STANDARD = "2ePdA8q3BN"
 EN = {"Accept-Language": "en"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import text
+from helpers import text
 from tools import require
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -69,7 +69,7 @@ def test_an_oversized_body_is_refused_unread(app, path):
 
 def test_an_oversized_json_body_with_a_token_is_refused_unread(app):
     web = app.test_client()
-    from conftest import csrf_token
+    from helpers import csrf_token
 
     token = csrf_token(text(web.get("/")))
     body = Body(200_000_000)
@@ -87,7 +87,7 @@ def test_a_streamed_body_without_length_is_cut_off_at_the_limit(app, path):
 
 
 def test_a_streamed_form_under_the_limit_is_read_whole(web):
-    from conftest import csrf_token
+    from helpers import csrf_token
 
     token = csrf_token(text(web.get("/")))
     form = f"csrf_token={token}&next=/cart/&pad={'x' * 30000}".encode()
@@ -98,7 +98,7 @@ def test_a_streamed_form_under_the_limit_is_read_whole(web):
 
 
 def test_the_limit_is_a_setting_and_ordinary_forms_fit(make_app, sandbox):
-    from conftest import csrf_token
+    from helpers import csrf_token
 
     app = make_app(sandbox.url, SHOP_MAX_BODY_BYTES="8192")
     assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_FORM_MEMORY_SIZE"] == 8192
@@ -230,7 +230,7 @@ NOT_STRINGS = [5, 1.5, True, None, {"a": 1}, [1]]
 
 def with_cart(web) -> str:
     """Put a ticket in the cart; the checkout page's token and hidden fields come back."""
-    from conftest import checkout_fields, submit
+    from helpers import checkout_fields, submit
 
     assert submit(web, "/performances/101", {f"qty_{STANDARD}": "1"}).status_code == 303
     return checkout_fields(text(web.get("/checkout/")))
@@ -318,7 +318,7 @@ def test_a_return_key_with_a_newline_is_not_an_order_key(app, web, key):
 
 
 def test_a_seat_id_with_a_newline_is_not_sent_to_vdm(app, web):
-    from conftest import csrf_token, submit
+    from helpers import csrf_token, submit
 
     submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
     calls = vdm_calls(app)
@@ -506,7 +506,7 @@ def test_a_short_secret_key_stops_the_start(tmp_path, key, api):
 
 
 def test_a_long_secret_key_is_taken(tmp_path):
-    from conftest import SECRET
+    from helpers import SECRET
 
     from shop.settings import shop_settings
 
@@ -521,7 +521,7 @@ def test_a_long_secret_key_is_taken(tmp_path):
 @pytest.fixture
 def live_shop(start_sandbox, make_app):
     """The shop served over HTTP, so that the sandbox's payment page can be used for real."""
-    from conftest import LiveServer
+    from helpers import LiveServer
 
     sandbox = start_sandbox()
     shop = LiveServer(make_app(sandbox.url))
@@ -532,7 +532,7 @@ def live_shop(start_sandbox, make_app):
 def pay(shop_url: str, choice: str, language: str) -> requests.Response:
     """A buyer fills a cart, checks out, makes this choice on the sandbox's payment page and
     comes back to the shop's order page."""
-    from conftest import checkout_fields, csrf_token
+    from helpers import checkout_fields, csrf_token
 
     browser = requests.Session()
     browser.headers["Accept-Language"] = language

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import catalogue_ready, csrf_token, text
+from helpers import catalogue_ready, csrf_token, text
 
 EN = {"Accept-Language": "en"}
 

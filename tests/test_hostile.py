@@ -7,7 +7,7 @@ import re
 from urllib.parse import quote, urlsplit
 
 import pytest
-from conftest import csrf_token, text
+from helpers import csrf_token, text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import hostile

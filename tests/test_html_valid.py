@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import checkout_fields, csrf_token, text
+from helpers import checkout_fields, csrf_token, text
 from tools import vnu
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import checkout_fields, csrf_token
+from helpers import checkout_fields, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD = "2ePdA8q3BN"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import secrets
 
-from conftest import catalogue_ready
 from fakes import FakeVdm, venue
+from helpers import catalogue_ready
 
 
 def test_unknown_shows_never_reach_vdm(make_app):

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import requests
-from conftest import catalogue_ready
+from helpers import catalogue_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 

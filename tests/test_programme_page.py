@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from babel.dates import format_date
-from conftest import catalogue_ready, text
+from helpers import catalogue_ready, text
 
 from shop.vdm.models import VENUE_TZ
 
@@ -328,7 +328,7 @@ def test_every_state_of_the_programme_is_valid_html(shop, large, tmp_path):
 def test_the_programme_at_320_px_needs_no_sideways_scrolling_and_passes_axe(start_sandbox, tmp_path):
     pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
     from axe_playwright_python.sync_playwright import Axe
-    from conftest import SECRET, LiveServer
+    from helpers import SECRET, LiveServer
     from playwright.sync_api import sync_playwright
     from tools import ROOT, chromium
 

@@ -4,7 +4,7 @@ every page renders (content or a friendly error), never a stack trace, always es
 from __future__ import annotations
 
 import pytest
-from conftest import SECRET
+from helpers import SECRET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import ScriptedAdapter, answer_for

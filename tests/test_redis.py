@@ -7,7 +7,7 @@ import sqlite3
 import threading
 
 import pytest
-from conftest import LiveServer, catalogue_ready, checkout_fields, csrf_token, submit_together, text
+from helpers import LiveServer, catalogue_ready, checkout_fields, csrf_token, submit_together, text
 
 from shop.domain.ledger import CREATED, RedisLedger
 
@@ -30,7 +30,7 @@ def recorded(sandbox):
 @pytest.fixture
 def two_shops(make_app, sandbox, redis_url, tmp_path):
     """Two instances with separate instance folders, as on two hosts, sharing one Redis."""
-    from conftest import SECRET
+    from helpers import SECRET
 
     from shop import create_app
 

@@ -22,7 +22,7 @@ import time
 import pytest
 import redis
 import tools
-from conftest import SECRET, catalogue_ready, checkout_fields, csrf_token, text
+from helpers import SECRET, catalogue_ready, checkout_fields, csrf_token, text
 
 from shop import create_app
 from shop.domain.ledger import Ledger, LedgerUnavailable, RedisLedger

@@ -3,7 +3,7 @@ back after paying. Such a shop (a sandbox on this machine) only answers its own 
 
 from __future__ import annotations
 
-from conftest import checkout_fields, submit, text
+from helpers import checkout_fields, submit, text
 
 EVIL = {"Host": "evil.example"}
 

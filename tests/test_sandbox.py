@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import requests
-from conftest import Clock
+from helpers import Clock
 
 from shop.vdm import CartNotFound, Customer, Rejected, VdmClient
 
@@ -345,3 +345,55 @@ def test_the_pages_for_people_allow_no_other_origin(vdm, sandbox):
     pages.append(requests.options(created.url, headers={**ORIGIN, "Access-Control-Request-Method": "POST"}, timeout=5))
     assert [p.status_code for p in pages] == [200] * 5
     assert not [p.url for p in pages if any(h.lower().startswith("access-control-") for h in p.headers)]
+
+
+# --- the tests' names for the demo venue (tests/demo.py) ---------------------------------------
+
+
+def test_the_tests_names_for_the_demo_venue_say_what_it_holds(demo_catalogue):
+    import demo
+
+    shows = {show["event_id"]: show for show in demo_catalogue["events"]}
+    subs = {sub["event_id"]: (show, sub) for show in shows.values() for sub in show["sub_events"]}
+    names = {"DE_STORM": "De Storm", "NACHTVLINDERS": "Nachtvlinders", "MESSIAH": "Messiah",
+             "ZWANENMEER": "Het Zwanenmeer voor kinderen", "JAZZ": "Jazz in de Foyer", "GOUDEN_UUR": "Het Gouden Uur",
+             "VIER_SEIZOENEN": "Vier Seizoenen"}
+    assert {name: shows[getattr(demo, name)]["event_name"] for name in names} == names
+    performances = {
+        "DE_STORM_FIRST": "DE_STORM", "SOLD_OUT": "DE_STORM", "DE_STORM_MATINEE": "DE_STORM",
+        "NACHTVLINDERS_FIRST": "NACHTVLINDERS", "NACHTVLINDERS_LATER": "NACHTVLINDERS",
+        "MESSIAH_FIRST": "MESSIAH", "MESSIAH_MATINEE": "MESSIAH", "ZWANENMEER_FIRST": "ZWANENMEER",
+        "ZWANENMEER_SECOND": "ZWANENMEER", "PAST": "JAZZ", "JAZZ_ON_SALE": "JAZZ", "NOT_ON_SALE_YET": "JAZZ",
+        "AFTER_MIDNIGHT": "GOUDEN_UUR", "GOUDEN_UUR_LATER": "GOUDEN_UUR", "VIER_SEIZOENEN_FIRST": "VIER_SEIZOENEN",
+        "UNPUBLISHED": "VIER_SEIZOENEN"}
+    for performance, show in performances.items():
+        assert subs[getattr(demo, performance)][0]["event_id"] == getattr(demo, show), performance
+    assert len(performances) == len(subs)  # every performance of the demo venue has a name
+    halls = {hall["location_id"]: hall["location_name"] for hall in demo_catalogue["locations"]}
+    assert (halls[demo.GROTE_ZAAL], halls[demo.KLEINE_ZAAL], halls[demo.FOYER]) == ("Grote Zaal", "Kleine Zaal", "Foyer")
+
+    def sub(name):
+        return subs[getattr(demo, name)][1]
+
+    capacity = {hall["location_id"]: hall["capacity"] for hall in demo_catalogue["locations"]}
+    assert sub("SOLD_OUT")["presold"] == capacity[sub("SOLD_OUT")["location_id"]]  # every seat
+    assert sub("PAST")["days_from_today"] < 0 < sub("JAZZ_ON_SALE")["days_from_today"]
+    assert sub("NOT_ON_SALE_YET")["event_status"] == "nosal" and sub("UNPUBLISHED")["event_status"] == "unpub"
+    assert sub("AFTER_MIDNIGHT")["event_end"] < sub("AFTER_MIDNIGHT")["event_time"]  # it ends the next day
+    assert sub("DE_STORM_MATINEE")["event_time"] < "18:00" and sub("MESSIAH_MATINEE")["event_time"] < "18:00"
+    assert sub("NACHTVLINDERS_FIRST")["max_per_order"] == 8 and sub("JAZZ_ON_SALE")["max_per_order"] == 4
+    on_sale = [p for p in performances if p not in ("SOLD_OUT", "PAST", "NOT_ON_SALE_YET", "UNPUBLISHED")]
+    assert all(sub(p)["days_from_today"] > 0 and "presold" not in sub(p) and "event_status" not in sub(p)
+               for p in on_sale)
+    ticket_types = {(kind, t["discount_name"]): t["discount_id"]
+                    for kind, types in demo_catalogue["ticket_types"].items() for t in types}
+    assert ticket_types == {
+        ("regulier", "Standaard"): demo.STANDARD, ("regulier", "Stadspas"): demo.STADSPAS,
+        ("regulier", "65+"): demo.SENIOR, ("concert", "Standaard"): demo.CONCERT_STANDARD,
+        ("concert", "Student"): demo.STUDENT, ("concert", "CJP"): demo.CJP, ("familie", "Volwassene"): demo.ADULT,
+        ("familie", "Kind t/m 12 jaar"): demo.CHILD, ("foyer", "Standaard"): demo.FOYER_STANDARD,
+        ("foyer", "Vriend van het theater"): demo.FRIEND}
+    assert sub("DE_STORM_FIRST")["ticket_types"] == "regulier" and sub("MESSIAH_FIRST")["ticket_types"] == "concert"
+    assert sub("ZWANENMEER_FIRST")["ticket_types"] == "familie" and sub("JAZZ_ON_SALE")["ticket_types"] == "foyer"
+    methods = {m["payment_desc"]: m["payment_id"] for m in demo_catalogue["payment_methods"]}
+    assert methods == {"iDEAL": demo.IDEAL, "Creditcard": demo.CREDITCARD, "Bancontact": demo.BANCONTACT}

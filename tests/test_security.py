@@ -7,7 +7,7 @@ import logging
 import re
 
 import pytest
-from conftest import checkout_fields, csrf_token, submit, text
+from helpers import checkout_fields, csrf_token, submit, text
 
 from shop.infra.security import RedactPersonalData
 
