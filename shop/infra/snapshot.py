@@ -51,7 +51,8 @@ RETRY_SECONDS = 5.0
 class Snapshot:
     """Everything the catalogue pages show, as VdM last told it."""
 
-    taken_at: float  # time.time() when it was made
+    # time.time() when its refresh began: refreshes begin every interval, however long they take.
+    taken_at: float
     events: tuple[Event, ...]
     ticket_types: Mapping[int, tuple[TicketType, ...]] = field(default_factory=dict)
     payment_methods: tuple[PaymentMethod, ...] = ()
@@ -317,7 +318,8 @@ class Catalogue:
         """Ask VdM for everything once and publish the new snapshot. A part that fails keeps
         its previous value; without an event list there is nothing new to publish."""
         client, previous = self._client(), self._snapshot
-        started = self._attempted_at = time.monotonic()
+        started, began = time.monotonic(), time.time()
+        self._attempted_at = started
         try:
             events = tuple(client.upcoming_events())
         except VdmError as error:
@@ -329,7 +331,7 @@ class Catalogue:
         self._failed_at = None
         if previous is None:
             # The first snapshot: show the programme now, prices follow.
-            self._publish(Snapshot(time.time(), events, complete=False))
+            self._publish(Snapshot(began, events, complete=False))
         base = previous or Snapshot(0.0, ())
         slow = time.time() - base.slow_parts_at >= SLOW_PARTS_SECONDS
         ticket_types = self._ticket_types(client, events, base.ticket_types)
@@ -339,7 +341,8 @@ class Catalogue:
             halls = _or_previous(client.locations, None, "halls", absent=[])
             locations = base.locations if halls is None else {hall.id: hall for hall in halls}
             event_types = _or_previous(lambda: tuple(client.event_types()), base.event_types, "genres", absent=())
-        snapshot = Snapshot(time.time(), events, ticket_types, methods, locations, event_types,
+        # A hair later than the events-only one above, so that every process takes it as newer.
+        snapshot = Snapshot(began + 0.001, events, ticket_types, methods, locations, event_types,
                             slow_parts_at=time.time() if slow else base.slow_parts_at)
         self._publish(snapshot)
         log.info("catalogue: %d shows, %d prices loaded in %.2f s", len(events), len(snapshot.ticket_types),
