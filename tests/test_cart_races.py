@@ -8,10 +8,8 @@ import threading
 import time
 
 import pytest
-import requests
-from helpers import LiveServer, checkout_fields, csrf_token
-
-DETAILS = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "33"}
+from demo import DE_STORM_FIRST, STANDARD
+from helpers import ANN, Buyer, LiveServer, in_front_of, slow_by
 
 
 def held_seats(sandbox) -> dict[str, int]:
@@ -25,24 +23,11 @@ def held_seats(sandbox) -> dict[str, int]:
     return {(f"order:{order}" if order else cart): count for cart, order, count in rows}
 
 
-def add(browser, shop_url: str, performance_id: int, quantity: int):
-    page = browser.get(f"{shop_url}/performances/{performance_id}", timeout=10).text
-    return browser.post(f"{shop_url}/performances/{performance_id}", timeout=20, allow_redirects=False,
-                        data={"csrf_token": csrf_token(page), "qty_2ePdA8q3BN": str(quantity)})
-
-
 @pytest.fixture
 def slow_orders(start_sandbox):
     """A sandbox whose order/create takes 1.5 s: time for another tab to act meanwhile."""
     sandbox = start_sandbox()
-    app = sandbox.server.app
-
-    def slow(environ, start_response):
-        if environ["PATH_INFO"].endswith("/order/create"):
-            time.sleep(1.5)
-        return app(environ, start_response)
-
-    sandbox.server.app = slow
+    in_front_of(sandbox, lambda method, path: path.endswith("/order/create"), slow_by(1.5, sandbox))
     return sandbox
 
 
@@ -56,18 +41,18 @@ def shop(request, make_app, slow_orders):
 
 
 def test_adding_in_another_tab_while_the_order_is_created_does_not_change_the_order(shop, slow_orders):
-    browser = requests.Session()
-    assert add(browser, shop.url, 101, 1).status_code == 303
-    form = {**checkout_fields(browser.get(shop.url + "/checkout/", timeout=10).text), **DETAILS}
+    buyer = Buyer.at(shop.url)
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    form = {**buyer.checkout_form(), **ANN}
     answers = {}
 
     def submit():
-        answers["order"] = browser.post(shop.url + "/checkout/", data=form, allow_redirects=False, timeout=20)
+        answers["order"] = buyer.posts("/checkout/", form)
 
     ordering = threading.Thread(target=submit)
     ordering.start()
     time.sleep(0.5)  # the order is being created now
-    answers["add"] = add(browser, shop.url, 101, 3)
+    answers["add"] = buyer.adds(DE_STORM_FIRST, **{STANDARD: 3})
     ordering.join()
     assert answers["order"].status_code == 303 and "/sandbox/pay/" in answers["order"].headers["Location"]
     assert answers["add"].status_code == 303
@@ -78,10 +63,11 @@ def test_adding_in_another_tab_while_the_order_is_created_does_not_change_the_or
 
 
 def test_two_tabs_adding_at_once_share_one_cart(shop, slow_orders):
-    browser = requests.Session()
-    browser.get(shop.url + "/performances/101", timeout=10)  # the session both tabs share
+    buyer = Buyer.at(shop.url)
+    buyer.opens(f"/performances/{DE_STORM_FIRST}")  # the session both tabs share
     answers = []
-    tabs = [threading.Thread(target=lambda: answers.append(add(browser, shop.url, 101, 2))) for _ in range(2)]
+    tabs = [threading.Thread(target=lambda: answers.append(buyer.adds(DE_STORM_FIRST, **{STANDARD: 2})))
+            for _ in range(2)]
     for tab in tabs:
         tab.start()
     for tab in tabs:

@@ -6,33 +6,31 @@ from __future__ import annotations
 import json
 import subprocess
 
-from helpers import checkout_fields, csrf_token, text
+from demo import CREDITCARD, DE_STORM, DE_STORM_FIRST, PAST, STADSPAS, STANDARD
+from helpers import Buyer, order_key, text
 from tools import vnu
+
+PERFORMANCE = f"/performances/{DE_STORM_FIRST}"
 
 
 def pages_of_the_path(web) -> dict[str, str]:
     pages = {}
     for lang in ("nl", "en"):
-        h = {"Accept-Language": lang}
-        for name, url in [("programme", "/"), ("show", "/shows/100"), ("performance", "/performances/101"),
-                          ("performance-past", "/performances/501"), ("empty-cart", "/cart/"), ("not-found", "/nope"),
-                          ("bad-return", "/order/return")]:
-            pages[f"{lang}-{name}"] = text(web.get(url, headers=h))
-        token = csrf_token(pages[f"{lang}-performance"])
-        pages[f"{lang}-performance-errors"] = text(web.post("/performances/101", headers=h, data={
-            "csrf_token": token, "qty_2ePdA8q3BN": "x", "qty_AYDJK7JlkX": "50"}))
-        web.post("/performances/101", headers=h, data={"csrf_token": token, "qty_2ePdA8q3BN": "2",
-                                                      "qty_AYDJK7JlkX": "1"})
-        pages[f"{lang}-cart"] = text(web.get("/cart/", headers=h))
-        checkout = pages[f"{lang}-checkout"] = text(web.get("/checkout/", headers=h))
-        form = checkout_fields(checkout)
-        pages[f"{lang}-checkout-errors"] = text(web.post("/checkout/", headers=h, data={**form, "email": "x",
-                                                                                       "phone": "?"}))
-        to_pay = web.post("/checkout/", headers=h, data={**form, "email": "a@example.org", "firstname": "A",
-                                                        "lastname": "B", "payment_id": "34"})
-        order_key = to_pay.headers["Location"].rsplit("/", 1)[1]
-        pages[f"{lang}-order-waiting"] = text(web.get(f"/order/{order_key}", headers=h))
-        pages[f"{lang}-order-gave-up"] = text(web.get(f"/order/{order_key}?check=99", headers=h))
+        buyer = Buyer(web, lang)
+        for name, url in [("programme", "/"), ("show", f"/shows/{DE_STORM}"), ("performance", PERFORMANCE),
+                          ("performance-past", f"/performances/{PAST}"), ("empty-cart", "/cart/"),
+                          ("not-found", "/nope"), ("bad-return", "/order/return")]:
+            pages[f"{lang}-{name}"] = text(buyer.opens(url))
+        pages[f"{lang}-performance-errors"] = text(buyer.adds(DE_STORM_FIRST, **{STANDARD: "x", STADSPAS: 50}))
+        buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 2, STADSPAS: 1})
+        pages[f"{lang}-cart"] = buyer.cart()
+        pages[f"{lang}-checkout"] = buyer.reads("/checkout/")
+        pages[f"{lang}-checkout-errors"] = text(buyer.checks_out(email="x", phone="?", firstname=None, lastname=None,
+                                                                 payment_id=None))
+        to_pay = buyer.checks_out(email="a@example.org", firstname="A", lastname="B", payment_id=str(CREDITCARD))
+        key = order_key(to_pay)
+        pages[f"{lang}-order-waiting"] = buyer.reads(f"/order/{key}")
+        pages[f"{lang}-order-gave-up"] = buyer.reads(f"/order/{key}?check=99")
         pages[f"{lang}-payment-page"] = to_pay.headers["Location"]
     return pages
 

@@ -3,51 +3,25 @@ cache, the 10-second status rule, the rate limits and the one-order-per-cart led
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 import pytest
-from helpers import LiveServer, catalogue_ready, checkout_fields, csrf_token, submit_together, text
+from demo import DE_STORM, DE_STORM_FIRST, STANDARD
+from helpers import SECRET, Buyer, LiveServer, catalogue_ready, orders_in, submit_together
 
+from shop import create_app
 from shop.domain.ledger import CREATED, RedisLedger
-
-STANDARD = "2ePdA8q3BN"
-
-
-@pytest.fixture
-def recorded(sandbox):
-    paths: list[str] = []
-    app = sandbox.server.app
-
-    def record(environ, start_response):
-        paths.append(environ["PATH_INFO"])
-        return app(environ, start_response)
-
-    sandbox.server.app = record
-    return paths
 
 
 @pytest.fixture
 def two_shops(make_app, sandbox, redis_url, tmp_path):
     """Two instances with separate instance folders, as on two hosts, sharing one Redis."""
-    from helpers import SECRET
-
-    from shop import create_app
 
     def host(name, **config):
         return create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": sandbox.url + "/v1", "SHOP_REDIS_URL": redis_url,
                            **config}, instance_path=str(tmp_path / name))
 
     return host
-
-
-def order_key(web) -> str:
-    html = text(web.get("/performances/101"))
-    web.post("/performances/101", data={"csrf_token": csrf_token(html), f"qty_{STANDARD}": "1"})
-    html = text(web.get("/checkout/"))
-    data = {"csrf_token": csrf_token(html), "email": "a@example.org", "firstname": "A", "lastname": "B",
-            "payment_id": "33", **checkout_fields(html)}
-    return web.post("/checkout/", data=data).headers["Location"].rsplit("/", 1)[1]
 
 
 def test_redis_is_used_for_cache_limits_and_ledger(two_shops):
@@ -60,7 +34,7 @@ def test_redis_is_used_for_cache_limits_and_ledger(two_shops):
 def test_one_catalogue_refresh_for_every_host(two_shops, recorded):
     hosts = [two_shops(name) for name in "abc"]
     for host in hosts:  # each starts its refresher; one of them gets the lock and loads for all
-        assert host.test_client().get("/shows/100").status_code == 200
+        assert Buyer(host.test_client()).opens(f"/shows/{DE_STORM}").status_code == 200
     snapshots = [catalogue_ready(host) for host in hosts]
     assert len({snapshot.version for snapshot in snapshots}) == 1
     on_sale = sum(1 for event in snapshots[0].events for p in event.performances if p.on_sale())
@@ -71,38 +45,36 @@ def test_one_catalogue_refresh_for_every_host(two_shops, recorded):
 
 def test_two_hosts_ask_vdm_once_per_10_seconds_for_an_order(two_shops, recorded):
     a, b = two_shops("a"), two_shops("b")
-    key = order_key(a.test_client())
-    browsers = [a.test_client() for _ in range(3)] + [b.test_client() for _ in range(3)]
+    buyer = Buyer(a.test_client())
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    key = buyer.places_order()
+    browsers = [Buyer(a.test_client()) for _ in range(3)] + [Buyer(b.test_client()) for _ in range(3)]
+    answers = []
 
     def reload_many(browser):
         for _ in range(10):
-            assert browser.get(f"/order/{key}").status_code == 200
+            answers.append(browser.opens(f"/order/{key}").status_code)
 
     threads = [threading.Thread(target=reload_many, args=(browser,)) for browser in browsers]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert answers == [200] * 60  # (an assertion in a thread would not fail the test)
     assert recorded.count(f"/v1/demo/order/{key}") == 1
 
 
 def test_rate_limits_are_shared(two_shops):
     a, b = two_shops("a", SHOP_RATE_LIMIT_CART="2 per minute"), two_shops("b", SHOP_RATE_LIMIT_CART="2 per minute")
-    statuses = []
-    for app in (a, b, a, b):
-        web = app.test_client()
-        token = csrf_token(text(web.get("/performances/101")))
-        statuses.append(web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"}).status_code)
+    statuses = [Buyer(app.test_client()).adds(DE_STORM_FIRST, **{STANDARD: 1}).status_code for app in (a, b, a, b)]
     assert statuses == [303, 303, 429, 429]
 
 
 def test_one_order_per_cart_across_hosts(two_shops, sandbox):
     a, b = LiveServer(two_shops("a")), LiveServer(two_shops("b"))
     try:
-        answers = submit_together([a.url, b.url, a.url, b.url],
-                                  {"email": "a@example.org", "firstname": "A", "lastname": "B", "payment_id": "33"})
-        db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
-        assert db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 1
+        answers = submit_together([a.url, b.url, a.url, b.url])
+        assert len(orders_in(sandbox)) == 1
         assert {a.status_code for a in answers} == {303} and len({a.headers["Location"] for a in answers}) == 1
     finally:
         a.stop()

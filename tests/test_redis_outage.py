@@ -22,16 +22,15 @@ import time
 import pytest
 import redis
 import tools
-from helpers import SECRET, catalogue_ready, checkout_fields, csrf_token, text
+from demo import DE_STORM, DE_STORM_FIRST, STANDARD
+from helpers import SECRET, Buyer, catalogue_ready, csrf_token, orders_in, text
 
 from shop import create_app
 from shop.domain.ledger import Ledger, LedgerUnavailable, RedisLedger
 
-STANDARD = "2ePdA8q3BN"
-EN = {"Accept-Language": "en"}
-DETAILS = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "33"}
 # A dead Redis may cost a request about one second (the time-outs), never more.
 SLOW = 1.6
+PAGES = ("/", f"/shows/{DE_STORM}", f"/performances/{DE_STORM_FIRST}", "/cart/")
 
 
 class RedisServer:
@@ -86,20 +85,6 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
-def recorded(sandbox):
-    """Every path the sandbox (VdM) was asked for."""
-    paths: list[str] = []
-    app = sandbox.server.app
-
-    def record(environ, start_response):
-        paths.append(environ["PATH_INFO"])
-        return app(environ, start_response)
-
-    sandbox.server.app = record
-    return paths
-
-
-@pytest.fixture
 def hosts(sandbox, redis_server, tmp_path):
     """Shop instances as on separate hosts (own instance folders), sharing the one Redis."""
     from shop.infra.security import limiter
@@ -120,31 +105,16 @@ def hosts(sandbox, redis_server, tmp_path):
     limiter._storage_dead = False
 
 
-def orders_in(sandbox) -> int:
-    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
-    try:
-        return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
-    finally:
-        db.close()
+def buyer_at(app) -> Buyer:
+    """A buyer with tickets in the cart at this host."""
+    buyer = Buyer(app.test_client())
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    return buyer
 
 
-def fill_cart(web):
-    html = text(web.get("/performances/101", headers=EN))
-    answer = web.post("/performances/101", data={"csrf_token": csrf_token(html), f"qty_{STANDARD}": "1"},
-                      headers=EN)
-    assert answer.status_code == 303, answer.status_code
-
-
-def check_out(web):
-    form = checkout_fields(text(web.get("/checkout/", headers=EN)))
-    return web.post("/checkout/", data={**form, **DETAILS}, headers=EN)
-
-
-def order_key(web) -> str:
-    fill_cart(web)
-    answer = check_out(web)
-    assert answer.status_code == 303, text(answer)
-    return answer.headers["Location"].rsplit("/", 1)[1]
+def order_key(app) -> str:
+    """An order made at this host."""
+    return buyer_at(app).places_order()
 
 
 def timed(call, *args, **kwargs):
@@ -167,15 +137,14 @@ def test_pages_keep_serving_while_redis_is_down_and_all_is_shared_again_after(ho
                                                                               recorded):
     a, b = hosts("a", SHOP_RATE_LIMIT_CART="4 per minute"), hosts("b")
     snapshot = catalogue_ready(a)
-    buyer = a.test_client()
-    fill_cart(buyer)
+    buyer = buyer_at(a)
 
     redis_server.stop()
-    for path in ("/", "/shows/100", "/performances/101", "/cart/"):
-        answer, seconds = timed(buyer.get, path, headers=EN)
+    for path in PAGES:
+        answer, seconds = timed(buyer.opens, path)
         assert answer.status_code == 200, (path, answer.status_code)
         assert seconds < SLOW, (path, seconds)
-    assert "De Storm" in text(buyer.get("/cart/", headers=EN))  # the cart, from VdM
+    assert "De Storm" in buyer.cart()  # the cart, from VdM
 
     ready = a.test_client().get("/readyz")
     assert ready.status_code == 503
@@ -184,12 +153,8 @@ def test_pages_keep_serving_while_redis_is_down_and_all_is_shared_again_after(ho
     assert "catalogue_age_seconds" in ready.json
 
     # Rate limits go on, counted afresh in this process's memory.
-    other = a.test_client()
-    statuses = []
-    for _ in range(5):
-        token = csrf_token(text(other.get("/performances/101")))
-        statuses.append(other.post("/performances/101",
-                                   data={"csrf_token": token, f"qty_{STANDARD}": "1"}).status_code)
+    other = Buyer(a.test_client())
+    statuses = [other.adds(DE_STORM_FIRST, **{STANDARD: 1}).status_code for _ in range(5)]
     assert statuses == [303, 303, 303, 303, 429]
 
     redis_server.start()  # empty: a Redis restarted without persistence
@@ -198,45 +163,43 @@ def test_pages_keep_serving_while_redis_is_down_and_all_is_shared_again_after(ho
 
     # The ledger, the cache and the status rule are shared again: exactly one order, and one
     # status question to VdM however many browsers on both hosts ask.
-    before = orders_in(sandbox)
-    key = order_key(b.test_client())
-    assert orders_in(sandbox) == before + 1
+    before = len(orders_in(sandbox))
+    key = order_key(b)
+    assert len(orders_in(sandbox)) == before + 1
     assert isinstance(a.extensions["ledger"], RedisLedger) and a.extensions["ledger"].by_order(key) is not None
     for host in (a, b, a, b):
-        assert host.test_client().get(f"/order/{key}").status_code == 200
+        assert Buyer(host.test_client()).opens(f"/order/{key}").status_code == 200
     assert recorded.count(f"/v1/demo/order/{key}") == 1
 
 
 def test_checkout_orders_nothing_while_redis_is_down(hosts, redis_server, sandbox):
     app = hosts("a")
     catalogue_ready(app)
-    buyer = app.test_client()
-    fill_cart(buyer)
-    form = checkout_fields(text(buyer.get("/checkout/", headers=EN)))
+    buyer = buyer_at(app)
+    form = buyer.checkout_form()
 
     redis_server.stop()
-    before = orders_in(sandbox)
-    answer, seconds = timed(lambda: buyer.post("/checkout/", data={**form, **DETAILS}, headers=EN))
+    before = len(orders_in(sandbox))
+    answer, seconds = timed(buyer.checks_out, form)
     assert answer.status_code == 503 and seconds < SLOW
     assert "nothing was ordered" in text(answer)
-    assert orders_in(sandbox) == before
-    assert buyer.get("/checkout/", headers=EN).status_code == 200  # the form, to try again later
+    assert len(orders_in(sandbox)) == before
+    assert buyer.opens("/checkout/").status_code == 200  # the form, to try again later
 
     redis_server.start()
     assert ready_again(app.test_client()).status_code == 200
-    form = checkout_fields(text(buyer.get("/checkout/", headers=EN)))
-    assert buyer.post("/checkout/", data={**form, **DETAILS}, headers=EN).status_code == 303
-    assert orders_in(sandbox) == before + 1
+    assert buyer.checks_out().status_code == 303
+    assert len(orders_in(sandbox)) == before + 1
 
 
 def test_order_page_while_redis_is_down_asks_vdm_once_per_interval_per_process(hosts, redis_server, recorded):
     app = hosts("a")
     catalogue_ready(app)
-    key = order_key(app.test_client())
+    key = order_key(app)
 
     redis_server.stop()
     for _ in range(3):
-        answer, seconds = timed(app.test_client().get, f"/order/{key}", headers=EN)
+        answer, seconds = timed(Buyer(app.test_client()).opens, f"/order/{key}")
         assert answer.status_code == 200 and seconds < SLOW
     assert recorded.count(f"/v1/demo/order/{key}") == 1
 
@@ -246,8 +209,8 @@ def test_the_shop_starts_while_redis_is_down(hosts, redis_server):
     app = hosts("a")
     catalogue_ready(app)  # from VdM, by this process alone
     web = app.test_client()
-    for path in ("/", "/shows/100", "/performances/101"):
-        assert web.get(path).status_code == 200, path
+    for path in PAGES[:3]:
+        assert Buyer(web).opens(path).status_code == 200, path
     assert web.get("/readyz").status_code == 503
     redis_server.start()
     assert ready_again(web).status_code == 200
@@ -259,19 +222,18 @@ def test_the_shop_starts_while_redis_is_down(hosts, redis_server):
 def test_a_hung_redis_costs_a_request_at_most_a_second_and_is_then_left_alone(hosts, redis_server):
     app = hosts("a")
     catalogue_ready(app)
-    buyer = app.test_client()
-    fill_cart(buyer)
+    buyer = buyer_at(app)
 
     redis_server.freeze()
     try:
         started = time.monotonic()
-        for path in ("/readyz", "/", "/shows/100", "/performances/101", "/cart/", "/shows/100", "/"):
-            answer, seconds = timed(buyer.get, path, headers=EN)
+        for path in ("/readyz", *PAGES, f"/shows/{DE_STORM}", "/"):
+            answer, seconds = timed(buyer.opens, path)
             assert answer.status_code == (503 if path == "/readyz" else 200), path
             assert seconds < SLOW, (path, seconds)
-        token = csrf_token(text(buyer.get("/performances/101")))
-        answer, seconds = timed(lambda: buyer.post("/performances/101",
-                                                   data={"csrf_token": token, f"qty_{STANDARD}": "1"}))
+        token = csrf_token(buyer.reads(f"/performances/{DE_STORM_FIRST}"))
+        answer, seconds = timed(buyer.posts, f"/performances/{DE_STORM_FIRST}",
+                                {"csrf_token": token, f"qty_{STANDARD}": "1"})
         assert answer.status_code == 303 and seconds < SLOW
         # Redis is remembered as down: the pages after the first did not each wait on it.
         assert time.monotonic() - started < 2 * SLOW

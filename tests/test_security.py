@@ -7,15 +7,16 @@ import logging
 import re
 
 import pytest
-from helpers import checkout_fields, csrf_token, submit, text
+from demo import DE_STORM, DE_STORM_FIRST, STANDARD
+from helpers import Buyer, csrf_token, orders_in, text
 
 from shop.infra.security import RedactPersonalData
 
-STANDARD = "2ePdA8q3BN"
+PERFORMANCE = f"/performances/{DE_STORM_FIRST}"
 
 
 def test_security_headers_on_every_page(web):
-    for url in ("/", "/shows/100", "/performances/101", "/cart/", "/nope", "/branding.css", "/static/shop.css"):
+    for url in ("/", f"/shows/{DE_STORM}", PERFORMANCE, "/cart/", "/nope", "/branding.css", "/static/shop.css"):
         headers = web.get(url).headers
         csp = headers["Content-Security-Policy"]
         for part in ("default-src 'self'", "script-src 'none'", "style-src 'self'", "frame-ancestors 'none'",
@@ -29,7 +30,7 @@ def test_security_headers_on_every_page(web):
 
 
 def test_pages_need_no_inline_script_or_style(web):
-    for url in ("/", "/shows/100", "/performances/101", "/cart/"):
+    for url in ("/", f"/shows/{DE_STORM}", PERFORMANCE, "/cart/"):
         html = text(web.get(url))
         assert "<script" not in html and "<style" not in html and " style=" not in html and " on" + "click" not in html
 
@@ -45,37 +46,30 @@ def test_hsts_and_secure_cookie_over_https(make_app, sandbox):
     app = make_app(sandbox.url, SHOP_BASE_URL="https://tickets.example")
     web = app.test_client()
     web.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/"})
-    page = web.get("/performances/101")
+    page = web.get(PERFORMANCE)
     assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     cookie = page.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_session_cookie_defaults(web):
-    cookie = web.get("/performances/101").headers["Set-Cookie"]
+    cookie = web.get(PERFORMANCE).headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 @pytest.mark.parametrize("trust, expected", [(None, "http://localhost/order/return"),
                                              ("1", "https://tickets.venue.example/order/return")])
 def test_forwarded_headers_only_when_trusted(make_app, sandbox, trust, expected):
-    import sqlite3
-
     web = make_app(sandbox.url, **({"SHOP_TRUST_PROXY": trust} if trust else {})).test_client()
     web.environ_base.update({"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "tickets.venue.example",
                              "HTTP_X_FORWARDED_FOR": "203.0.113.7",
                              "HTTP_REFERER": "https://tickets.venue.example/checkout/"})
-    page = web.get("/performances/101")
-    assert ("Strict-Transport-Security" in page.headers) == bool(trust)
-    web.post("/performances/101", data={"csrf_token": csrf_token(text(page)), f"qty_{STANDARD}": "1"})
-    html = text(web.get("/checkout/"))
-    fields = checkout_fields(html)
-    answer = web.post("/checkout/", data={**fields, "email": "a@example.org",
-                                          "firstname": "A", "lastname": "B", "payment_id": "33"})
-    assert answer.status_code == 303
-    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
-    assert db.execute("SELECT redirect_url FROM orders").fetchone()[0] == expected
-    db.close()
+    buyer = Buyer(web)
+    assert ("Strict-Transport-Security" in buyer.opens(PERFORMANCE).headers) == bool(trust)
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    buyer.places_order()
+    [order] = orders_in(sandbox)
+    assert order["redirect_url"] == expected
 
 
 def test_every_post_needs_a_csrf_token(app, web):
@@ -83,7 +77,7 @@ def test_every_post_needs_a_csrf_token(app, web):
     assert len(posts) >= 5
     for rule in posts:
         url = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
-        answer = web.post(url, data={"qty_2ePdA8q3BN": "1", "seat_id": "x", "pay": "1", "next": "/"})
+        answer = web.post(url, data={f"qty_{STANDARD}": "1", "seat_id": "x", "pay": "1", "next": "/"})
         assert answer.status_code == 400, rule.rule
 
 
@@ -96,32 +90,32 @@ def test_no_open_redirect_through_the_return(web, url):
     assert answer.status_code == 400 and "Location" not in answer.headers
 
 
-def test_redirects_stay_on_the_site(web):
+def test_redirects_stay_on_the_site(buyer):
     for target in ("https://evil.example", "//evil.example", "/\\evil.example", "\\\\evil", "http:evil"):
-        answer = submit(web, "/language/en", {"next": target}, page="/")
+        answer = buyer.sends("/language/en", {"next": target}, page="/")
         assert answer.headers["Location"] == "/"
 
 
 def test_adding_to_the_cart_is_rate_limited_per_address(make_app, sandbox):
     web = make_app(sandbox.url, SHOP_RATE_LIMIT_CART="3 per minute").test_client()
-    token = csrf_token(text(web.get("/performances/101")))
-    statuses = [web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"}).status_code
-                for _ in range(4)]
+    buyer, elsewhere = Buyer(web), Buyer(web, address="192.0.2.55")
+    token = csrf_token(buyer.reads(PERFORMANCE))
+    add = {"csrf_token": token, f"qty_{STANDARD}": "1"}
+    statuses = [buyer.posts(PERFORMANCE, add).status_code for _ in range(4)]
     assert statuses == [303, 303, 303, 429]
-    page = web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"},
-                    headers={"Accept-Language": "en"})
+    page = buyer.posts(PERFORMANCE, add)
     assert page.status_code == 429 and "wait a minute" in text(page)
-    assert web.get("/performances/101").status_code == 200  # looking is not limited
-    other = web.post("/performances/101", data={"csrf_token": token, f"qty_{STANDARD}": "1"},
-                     environ_base={"REMOTE_ADDR": "192.0.2.55"})
-    assert other.status_code == 303
+    assert buyer.opens(PERFORMANCE).status_code == 200  # looking is not limited
+    assert elsewhere.posts(PERFORMANCE, add).status_code == 303
 
 
 def test_order_creation_is_rate_limited(make_app, sandbox):
-    web = make_app(sandbox.url, SHOP_RATE_LIMIT_ORDER="2 per minute").test_client()
-    token = csrf_token(text(web.get("/performances/101")))
-    statuses = [web.post("/checkout/", data={"csrf_token": token}).status_code for _ in range(3)]
-    assert statuses[:2] != [429, 429] and statuses[2] == 429
+    buyer = Buyer(make_app(sandbox.url, SHOP_RATE_LIMIT_ORDER="2 per minute").test_client())
+    token = csrf_token(buyer.reads(PERFORMANCE))
+    answers = [buyer.posts("/checkout/", {"csrf_token": token}) for _ in range(3)]
+    # The first two are handled (an empty cart: back to it), the third is refused before that.
+    assert [(a.status_code, a.headers.get("Location")) for a in answers] == [(303, "/cart/"), (303, "/cart/"),
+                                                                             (429, None)]
 
 
 def test_personal_details_are_redacted_in_logs():
@@ -135,15 +129,10 @@ def test_personal_details_are_redacted_in_logs():
     assert "/order/AbC12-xYz" in message
 
 
-def test_a_whole_purchase_logs_no_personal_details(web, sandbox, caplog):
+def test_a_whole_purchase_logs_no_personal_details(buyer, sandbox, caplog):
     caplog.set_level(logging.DEBUG)
-    submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
-    html = text(web.get("/checkout/"))
-    fields = checkout_fields(html)
-    answer = web.post("/checkout/", data={**fields, "email": "ann.smit@example.org",
-                                          "firstname": "Ann", "lastname": "Smit", "phone": "0612345678",
-                                          "address": "Lindeboomstraat 12", "payment_id": "33"})
-    assert answer.status_code == 303
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    buyer.places_order(email="ann.smit@example.org", phone="0612345678", address="Lindeboomstraat 12")
     logged = caplog.text + "".join(str(r.args) for r in caplog.records)
     for secret in ("ann.smit@example.org", "0612345678", "Lindeboomstraat"):
         assert secret not in logged
@@ -167,10 +156,10 @@ def test_no_host_header_decides_where_the_built_in_sandbox_sends_buyers(tmp_path
     from shop import create_app
 
     web = create_app({"TESTING": True}, instance_path=str(tmp_path)).test_client()
-    web.get("/", headers={"Host": "evil.example"})  # the very first request starts the sandbox
-    submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
-    html = text(web.get("/checkout/"))
-    answer = web.post("/checkout/", data={**checkout_fields(html), "email": "a@example.org", "firstname": "A",
-                                          "lastname": "B", "payment_id": "33"})
+    buyer = Buyer(web)
+    buyer.opens("/", headers={"Host": "evil.example"})  # the very first request starts the sandbox
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    answer = buyer.checks_out()
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/sandbox/pay/")
-    assert web.get(answer.headers["Location"]).status_code == 200
+    assert buyer.opens(answer.headers["Location"]).status_code == 200
+    assert "Your order is paid" in text(buyer.pays())  # on the shop's own address, back to the shop
