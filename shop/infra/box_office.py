@@ -132,6 +132,9 @@ class BoxOffice:
             return snapshot.ticket_types[performance_id]
         if snapshot.complete:
             return None
+        newest = self.catalogue.newest()  # another process may have the prices already
+        if newest is not None and newest.complete:
+            return newest.ticket_types.get(performance_id)
         try:
             return tuple(self.client().ticket_types(performance_id))
         except NotFound:

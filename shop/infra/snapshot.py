@@ -245,6 +245,15 @@ class Catalogue:
                                        timeout=max(0.0, seconds))
         return self._snapshot
 
+    def newest(self) -> Snapshot | None:
+        """The snapshot, after taking a newer one from the store if another process made it
+        (one Redis GET): for the moments before this process has picked up the first prices."""
+        own = self._snapshot
+        shared = self.store.latest(own.taken_at if own else 0.0)
+        if shared is not None:
+            self.use(shared)
+        return self._snapshot
+
     # --- the refresher thread
 
     def start(self) -> None:
