@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from helpers import text
+from demo import CREDITCARD, DE_STORM_FIRST, STANDARD
+from helpers import PARTIAL, PAY, SECRET, Buyer, LiveServer, csrf_token, orders_in, text, vdm_calls
 from tools import require
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FORM = "application/x-www-form-urlencoded"
 EN = {"Accept-Language": "en"}
+PERFORMANCE = f"/performances/{DE_STORM_FIRST}"
 
 
 class Body(io.RawIOBase):
@@ -59,7 +61,7 @@ def send(app, path: str, body: Body, *, length: int | None, content_type: str = 
 # --- 1. request bodies are bounded ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/cart/remove", "/checkout/", "/language/en", "/performances/101"])
+@pytest.mark.parametrize("path", ["/cart/remove", "/checkout/", "/language/en", PERFORMANCE])
 def test_an_oversized_body_is_refused_unread(app, path):
     body = Body(300_000_000)
     status, page, seconds = send(app, path, body, length=300_000_000)
@@ -69,8 +71,6 @@ def test_an_oversized_body_is_refused_unread(app, path):
 
 def test_an_oversized_json_body_with_a_token_is_refused_unread(app):
     web = app.test_client()
-    from helpers import csrf_token
-
     token = csrf_token(text(web.get("/")))
     body = Body(200_000_000)
     status, _page, _seconds = send(app, "/language/en", body, length=200_000_000, content_type="application/json",
@@ -87,8 +87,6 @@ def test_a_streamed_body_without_length_is_cut_off_at_the_limit(app, path):
 
 
 def test_a_streamed_form_under_the_limit_is_read_whole(web):
-    from helpers import csrf_token
-
     token = csrf_token(text(web.get("/")))
     form = f"csrf_token={token}&next=/cart/&pad={'x' * 30000}".encode()
     answer = web.post("/language/en", input_stream=io.BytesIO(form), content_type=FORM,
@@ -98,16 +96,12 @@ def test_a_streamed_form_under_the_limit_is_read_whole(web):
 
 
 def test_the_limit_is_a_setting_and_ordinary_forms_fit(make_app, sandbox):
-    from helpers import csrf_token
-
     app = make_app(sandbox.url, SHOP_MAX_BODY_BYTES="8192")
     assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_FORM_MEMORY_SIZE"] == 8192
-    web = app.test_client()
-    token = csrf_token(text(web.get("/performances/101")))
-    fits = web.post("/performances/101", data={"csrf_token": token, "qty_2ePdA8q3BN": "1", "pad": "x" * 7000})
+    buyer = Buyer(app.test_client())
+    fits = buyer.sends(PERFORMANCE, {f"qty_{STANDARD}": "1", "pad": "x" * 7000})
     assert fits.status_code == 303
-    too_much = web.post("/performances/101", data={"csrf_token": token, "qty_2ePdA8q3BN": "1", "pad": "x" * 9000},
-                        headers=EN)
+    too_much = buyer.sends(PERFORMANCE, {f"qty_{STANDARD}": "1", "pad": "x" * 9000})
     assert too_much.status_code == 413 and "far larger than any form" in text(too_much)
 
 
@@ -219,42 +213,30 @@ def test_gunicorn_cuts_off_an_endless_chunked_body(gunicorn_port):
 
 # --- 3. forms take strings only -----------------------------------------------------------------
 
-STANDARD = "2ePdA8q3BN"
 REFUSED = "We could not accept that form"
 # Every form of the shop, the page its token comes from, and a field to put a non-string in.
-ROUTES = {"/language/en": ("/", ["next"]), "/performances/101": ("/performances/101", [f"qty_{STANDARD}"]),
+ROUTES = {"/language/en": ("/", ["next"]), PERFORMANCE: (PERFORMANCE, [f"qty_{STANDARD}"]),
           "/cart/remove": ("/cart/", ["seat_id"]),
           "/checkout/": ("/checkout/", ["email", "firstname", "lastname", "phone", "zip", "address", "city"])}
 NOT_STRINGS = [5, 1.5, True, None, {"a": 1}, [1]]
 
 
-def with_cart(web) -> str:
-    """Put a ticket in the cart; the checkout page's token and hidden fields come back."""
-    from helpers import checkout_fields, submit
-
-    assert submit(web, "/performances/101", {f"qty_{STANDARD}": "1"}).status_code == 303
-    return checkout_fields(text(web.get("/checkout/")))
-
-
-def sandbox_orders(sandbox) -> int:
-    import sqlite3
-
-    db = sqlite3.connect(sandbox.app.extensions["sandbox"].settings.db)
-    try:
-        return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
-    finally:
-        db.close()
+def with_cart(web) -> dict:
+    """A buyer with a ticket in the cart, on the checkout page: its token and hidden fields."""
+    buyer = Buyer(web)
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    return buyer.checkout_form()
 
 
 @pytest.mark.parametrize("url, field", [(url, field) for url, (_, fields) in ROUTES.items() for field in fields])
 @pytest.mark.parametrize("value", NOT_STRINGS, ids=repr)
 def test_json_values_that_are_not_strings_are_refused(web, sandbox, url, field, value):
     form = with_cart(web)
-    details = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
+    details = GOOD
     body = {**form, **(details if url == "/checkout/" else {}), field: value}
     answer = web.post(url, json=body, headers={"X-CSRFToken": form["csrf_token"], **EN})
     assert answer.status_code == 415 and REFUSED in text(answer)
-    assert sandbox_orders(sandbox) == 0
+    assert orders_in(sandbox) == []
 
 
 @pytest.mark.parametrize("url", ROUTES)
@@ -267,19 +249,19 @@ def test_json_bodies_of_any_shape_are_refused(web, url, body):
 
 def test_a_json_object_as_a_name_never_reaches_the_order(web, sandbox):
     form = with_cart(web)
-    body = {**form, "email": "ann@example.org", "firstname": "A", "lastname": {"a": 1}, "payment_id": "34"}
+    body = {**form, **GOOD, "lastname": {"a": 1}}
     answer = web.post("/checkout/", json=body, headers={"X-CSRFToken": form["csrf_token"]})
-    assert answer.status_code == 415 and sandbox_orders(sandbox) == 0
+    assert answer.status_code == 415 and orders_in(sandbox) == []
 
 
 @pytest.mark.parametrize("url, field", [(url, field) for url, (_, fields) in ROUTES.items() for field in fields])
 def test_file_parts_are_refused(web, sandbox, url, field):
     form = with_cart(web)
-    details = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
+    details = GOOD
     data = {**form, **(details if url == "/checkout/" else {}), field: (io.BytesIO(b"1"), "x.txt")}
     answer = web.post(url, data=data, content_type="multipart/form-data", headers=EN)
     assert answer.status_code == 400 and REFUSED in text(answer)
-    assert sandbox_orders(sandbox) == 0
+    assert orders_in(sandbox) == []
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/octet-stream"])
@@ -292,18 +274,12 @@ def test_other_bodies_are_refused(web, content_type):
 
 def test_a_multipart_form_without_files_still_orders(web, sandbox):
     form = with_cart(web)
-    details = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
+    details = GOOD
     answer = web.post("/checkout/", data={**form, **details}, content_type="multipart/form-data")
-    assert answer.status_code == 303 and sandbox_orders(sandbox) == 1
+    assert answer.status_code == 303 and len(orders_in(sandbox)) == 1
 
 
 # --- 4. ids end where they end -----------------------------------------------------------------
-
-
-def vdm_calls(app) -> list[str]:
-    calls: list[str] = []
-    app.extensions["box_office"].client().on_call = lambda method, path, seconds: calls.append(path)
-    return calls
 
 
 @pytest.mark.parametrize("key", ["abc%0A", "abc%0D%0A", "abc%0A%0A", "%0Aabc"])
@@ -317,17 +293,14 @@ def test_a_return_key_with_a_newline_is_not_an_order_key(app, web, key):
     assert calls == []  # VdM was never asked about it
 
 
-def test_a_seat_id_with_a_newline_is_not_sent_to_vdm(app, web):
-    from helpers import csrf_token, submit
-
-    submit(web, "/performances/101", {f"qty_{STANDARD}": "1"})
+def test_a_seat_id_with_a_newline_is_not_sent_to_vdm(app, buyer):
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    token = csrf_token(buyer.cart())
     calls = vdm_calls(app)
-    token = csrf_token(text(web.get("/cart/")))
-    calls.clear()
-    answer = web.post("/cart/remove", data={"csrf_token": token, "seat_id": "abc\n"}, headers=EN)
+    answer = buyer.posts("/cart/remove", {"csrf_token": token, "seat_id": "abc\n"})
     assert answer.status_code == 303
     assert calls == []
-    assert "no longer in your cart" in text(web.get("/cart/", headers=EN))
+    assert "no longer in your cart" in buyer.cart()
 
 
 def test_the_id_patterns_match_whole_values():
@@ -345,20 +318,20 @@ def test_the_id_patterns_match_whole_values():
 
 DETAIL_FIELDS = ["firstname", "lastname", "address", "city", "zip", "email", "phone"]
 GOOD = {"email": "ann@example.org", "firstname": "Ann", "lastname": "Smit", "address": "Lindeboomstraat 12",
-        "city": "Utrecht", "zip": "3511 AB", "phone": "030 123 45 67", "payment_id": "34"}
+        "city": "Utrecht", "zip": "3511 AB", "phone": "030 123 45 67", "payment_id": str(CREDITCARD)}
 CONTROL = "This contains a character that cannot be used here"
 INVISIBLE = "This contains only invisible characters"
 
 
 @pytest.fixture
-def buyer(make_app, sandbox):
+def often(make_app, sandbox):
     """A test client for one buyer who may submit the checkout often."""
     return make_app(sandbox.url, SHOP_RATE_LIMIT_ORDER="1000 per minute").test_client()
 
 
 @pytest.mark.parametrize("field", DETAIL_FIELDS)
-def test_control_and_direction_characters_are_refused(buyer, sandbox, field):
-    web = buyer
+def test_control_and_direction_characters_are_refused(often, sandbox, field):
+    web = often
     form = with_cart(web)
     for char in ["\x00", "\x1b", "\x7f", "\r", "\n", "\r\n", "\t", "\x85", "\u2028", "\u202e", "\u202a", "\u2066",
                  "\u2069"]:
@@ -369,12 +342,12 @@ def test_control_and_direction_characters_are_refused(buyer, sandbox, field):
         assert f'href="#{field}"' in html  # named in the summary, linked to the field
         if field not in ("email", "phone"):  # those have their own format message, which is clear too
             assert CONTROL in html, repr(char)
-    assert sandbox_orders(sandbox) == 0
+    assert orders_in(sandbox) == []
 
 
 @pytest.mark.parametrize("field", ["firstname", "lastname", "address", "city", "zip"])
-def test_names_of_only_invisible_characters_are_refused(buyer, sandbox, field):
-    web = buyer
+def test_names_of_only_invisible_characters_are_refused(often, sandbox, field):
+    web = often
     form = with_cart(web)
     for value in ["\u200b", "\u200b\u200c\u200d", "\u2060", "\ufeff", "\u3164", "\u00ad", "\u200b \u200b", "\u034f",
                   "\u2800"]:
@@ -382,7 +355,7 @@ def test_names_of_only_invisible_characters_are_refused(buyer, sandbox, field):
         assert answer.status_code == 422, repr(value)
         html = text(answer)
         assert INVISIBLE in html and f'href="#{field}"' in html, repr(value)
-    assert sandbox_orders(sandbox) == 0
+    assert orders_in(sandbox) == []
 
 
 @pytest.mark.parametrize("names", [("José", "Ørsted-Ñúñez"), ("Nasrin", "Mi\u200cr"), ("Zoë", "O'Brien"),
@@ -392,7 +365,7 @@ def test_real_names_pass(web, sandbox, names):
     form = with_cart(web)
     answer = web.post("/checkout/", data={**form, **GOOD, "firstname": firstname, "lastname": lastname})
     assert answer.status_code == 303
-    assert sandbox_orders(sandbox) == 1
+    assert len(orders_in(sandbox)) == 1
 
 
 # --- 4. the request log stays JSON ----------------------------------------------------------------
@@ -506,8 +479,6 @@ def test_a_short_secret_key_stops_the_start(tmp_path, key, api):
 
 
 def test_a_long_secret_key_is_taken(tmp_path):
-    from helpers import SECRET
-
     from shop.settings import shop_settings
 
     assert len(SECRET) >= 32  # the tests' own key
@@ -521,8 +492,6 @@ def test_a_long_secret_key_is_taken(tmp_path):
 @pytest.fixture
 def live_shop(start_sandbox, make_app):
     """The shop served over HTTP, so that the sandbox's payment page can be used for real."""
-    from helpers import LiveServer
-
     sandbox = start_sandbox()
     shop = LiveServer(make_app(sandbox.url))
     yield shop
@@ -532,17 +501,10 @@ def live_shop(start_sandbox, make_app):
 def pay(shop_url: str, choice: str, language: str) -> requests.Response:
     """A buyer fills a cart, checks out, makes this choice on the sandbox's payment page and
     comes back to the shop's order page."""
-    from helpers import checkout_fields, csrf_token
-
-    browser = requests.Session()
-    browser.headers["Accept-Language"] = language
-    page = browser.get(shop_url + "/performances/101", timeout=10).text
-    browser.post(shop_url + "/performances/101", data={"csrf_token": csrf_token(page), f"qty_{STANDARD}": "2"},
-                 timeout=10)
-    form = {**checkout_fields(browser.get(shop_url + "/checkout/", timeout=10).text), **GOOD}
-    payment_page = browser.post(shop_url + "/checkout/", data=form, timeout=10)
-    back = browser.post(payment_page.url, data={"csrf_token": csrf_token(payment_page.text), choice: "x"},
-                        timeout=10)
+    buyer = Buyer.at(shop_url, language)
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 2})
+    buyer.places_order(**GOOD)
+    back = buyer.pays(choice)
     assert back.url.startswith(shop_url + "/order/")
     return back
 
@@ -553,13 +515,13 @@ def pay(shop_url: str, choice: str, language: str) -> requests.Response:
 def test_a_partly_paid_order_offers_no_tickets(live_shop, language, heading, tickets, receipt):
     import re
 
-    page = pay(live_shop.url, "partial", language)
+    page = pay(live_shop.url, PARTIAL, language)
     html = page.text
     assert page.status_code == 200 and heading in html
     assert tickets not in html and "/ticket" not in html  # no link to tickets that are not issued yet
     assert re.search(rf'<a class="button[^"]*" href="[^"]+/receipt">{receipt}</a>', html)
     # The paid order, for comparison, has both.
-    paid = pay(live_shop.url, "pay", language).text
+    paid = pay(live_shop.url, PAY, language).text
     assert tickets in paid and "/ticket" in paid
 
 
@@ -699,11 +661,12 @@ def test_the_readme_nginx_snippet_holds_off_slow_clients(gunicorn_port, tmp_path
 # --- the new messages in Dutch -------------------------------------------------------------------------
 
 
-def test_the_new_messages_in_dutch(app, buyer):
+def test_the_new_messages_in_dutch(app, often):
     too_large = send(app, "/cart/remove", Body(1_000_000), length=1_000_000, headers={"Accept-Language": "nl"})[1]
     assert "Dat was te veel om te versturen" in too_large and "Er is niets gewijzigd of besteld" in too_large
-    form = with_cart(buyer)
-    control = buyer.post("/checkout/", data={**form, **GOOD, "city": "Ut\u202erecht"}, headers={"Accept-Language": "nl"})
+    form = with_cart(often)
+    buyer = Buyer(often, "nl")
+    control = buyer.checks_out(form, **{**GOOD, "city": "Ut\u202erecht"})
     assert control.status_code == 422 and "Hier staat een teken in dat hier niet kan" in text(control)
-    invisible = buyer.post("/checkout/", data={**form, **GOOD, "lastname": "\u200b"}, headers={"Accept-Language": "nl"})
+    invisible = buyer.checks_out(form, **{**GOOD, "lastname": "\u200b"})
     assert invisible.status_code == 422 and "Hier staan alleen onzichtbare tekens" in text(invisible)

@@ -4,6 +4,7 @@ every page renders (content or a friendly error), never a stack trace, always es
 from __future__ import annotations
 
 import pytest
+from demo import DE_STORM, DE_STORM_FIRST, IDEAL
 from helpers import SECRET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,12 +17,12 @@ from shop.vdm import Customer, VdmClient, VdmError
 
 CUSTOMER = Customer(email="a@example.org", firstname="A", lastname="B")
 CALLS = {
-    "events": lambda c: c.events(), "upcoming": lambda c: c.upcoming_events(), "event": lambda c: c.event(100),
-    "performance": lambda c: c.performance(101), "ticket_types": lambda c: c.ticket_types(101),
+    "events": lambda c: c.events(), "upcoming": lambda c: c.upcoming_events(), "event": lambda c: c.event(DE_STORM),
+    "performance": lambda c: c.performance(DE_STORM_FIRST), "ticket_types": lambda c: c.ticket_types(DE_STORM_FIRST),
     "payment_methods": lambda c: c.payment_methods(), "create_cart": lambda c: c.create_cart(),
-    "cart": lambda c: c.cart("abc"), "add": lambda c: c.add_to_cart("abc", 101, 2, "x"),
+    "cart": lambda c: c.cart("abc"), "add": lambda c: c.add_to_cart("abc", DE_STORM_FIRST, 2, "x"),
     "remove": lambda c: c.remove_seat("abc", "s1"),
-    "create_order": lambda c: c.create_order("abc", 33, "https://shop.example/r", CUSTOMER),
+    "create_order": lambda c: c.create_order("abc", IDEAL, "https://shop.example/r", CUSTOMER),
     "order_status": lambda c: c.order_status("KEY-1"),
 }
 BASE = "http://vdm.test/v1"
@@ -38,19 +39,23 @@ def test_the_client_raises_only_its_own_errors(call, data):
         pass
 
 
-PAGES = ["/", "/shows/100", "/performances/101", "/cart/", "/checkout/", "/order/KEY-1", "/order/KEY-1?check=3"]
+PAGES = ["/", f"/shows/{DE_STORM}", f"/performances/{DE_STORM_FIRST}", "/cart/", "/checkout/", "/order/KEY-1",
+         "/order/KEY-1?check=3"]
 
 
 @pytest.fixture(scope="module")
 def scripted_shop(tmp_path_factory):
+    """The shop with a client of this test's own: a real VdmClient whose HTTP goes to a scripted
+    adapter instead of the network."""
+    adapter = ScriptedAdapter(lambda method, path: (404, b""))
+    client = VdmClient(BASE, "demo", read_timeout=1, retries=1, backoff=0)
+    client.session.mount("http://vdm.test/", adapter)
     app = create_app({"SHOP_SECRET_KEY": SECRET, "VDM_API_URL": BASE, "SHOP_BASE_URL": "https://shop.example",
                       "TESTING": True, "VDM_READ_TIMEOUT": "1", "SHOP_RATE_LIMIT_ORDER_LOOKUP": "100000 per minute"},
-                     instance_path=str(tmp_path_factory.mktemp("props")))
-    adapter = ScriptedAdapter(lambda method, path: (404, b""))
-    client = app.extensions["box_office"].client()
-    client.retries, client.backoff = 1, 0
-    client.session.mount("http://vdm.test/", adapter)
-    return app, adapter
+                     instance_path=str(tmp_path_factory.mktemp("props")), vdm_client=client)
+    app.extensions["box_office"].catalogue.stop()  # no refresher: each example makes its own catalogue
+    yield app, adapter
+    app.extensions["box_office"].catalogue.stop()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

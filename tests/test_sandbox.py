@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 import requests
-from helpers import Clock
+from demo import (
+    CREDITCARD,
+    DE_STORM,
+    DE_STORM_FIRST,
+    IDEAL,
+    JAZZ,
+    JAZZ_ON_SALE,
+    NOT_ON_SALE_YET,
+    PAST,
+    SOLD_OUT,
+    STANDARD,
+    UNPUBLISHED,
+    VIER_SEIZOENEN,
+)
+from helpers import CANCEL, PARTIAL, PAY, PENDING, Clock, csrf_token
 
 from shop.vdm import CartNotFound, Customer, Rejected, VdmClient
 
-STANDARD = "2ePdA8q3BN"
-CHOICES = ("pay", "pending", "cancel", "partial")
+CHOICES = (PAY, PENDING, CANCEL, PARTIAL)
 CUSTOMER = Customer(email="buyer@example.org", firstname="Bo", lastname="Buyer")
 
 
 def small_hall(demo_catalogue, capacity=10, max_per_order=10):
-    """The demo venue with performance 101 in a hall of `capacity` seats."""
+    """The demo venue with DE_STORM_FIRST in a hall of `capacity` seats."""
     sub = demo_catalogue["events"][0]["sub_events"][0]
     sub.update(capacity=capacity, max_per_order=max_per_order)
     return demo_catalogue
@@ -30,37 +42,37 @@ def client_for(server, **kwargs) -> VdmClient:
 
 def order(vdm, quantity=2, redirect="http://shop.example/return?lang=en"):
     cart_id = vdm.create_cart()
-    vdm.add_to_cart(cart_id, 101, quantity, STANDARD)
-    return vdm.create_order(cart_id, 34, redirect, CUSTOMER)
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, quantity, STANDARD)
+    return vdm.create_order(cart_id, CREDITCARD, redirect, CUSTOMER)
 
 
 def test_stock_follows_carts_and_orders(start_sandbox, demo_catalogue):
     vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=10)))
-    assert vdm.performance(101).free == 10
+    assert vdm.performance(DE_STORM_FIRST).free == 10
     cart_id = vdm.create_cart()
-    vdm.add_to_cart(cart_id, 101, 4, STANDARD)
-    assert vdm.performance(101).free == 6  # carts hold seats
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, 4, STANDARD)
+    assert vdm.performance(DE_STORM_FIRST).free == 6  # carts hold seats
 
-    created = vdm.create_order(cart_id, 33, "https://shop.example/r", CUSTOMER)
-    assert vdm.performance(101).free == 6  # a new order keeps them
+    created = vdm.create_order(cart_id, IDEAL, "https://shop.example/r", CUSTOMER)
+    assert vdm.performance(DE_STORM_FIRST).free == 6  # a new order keeps them
 
     other = vdm.create_cart()
-    vdm.add_to_cart(other, 101, 6, STANDARD)
-    assert vdm.performance(101).free == 0 and not vdm.performance(101).on_sale()
+    vdm.add_to_cart(other, DE_STORM_FIRST, 6, STANDARD)
+    assert vdm.performance(DE_STORM_FIRST).free == 0 and not vdm.performance(DE_STORM_FIRST).on_sale()
     with pytest.raises(Rejected):
-        vdm.add_to_cart(vdm.create_cart(), 101, 1, STANDARD)
+        vdm.add_to_cart(vdm.create_cart(), DE_STORM_FIRST, 1, STANDARD)
 
-    _choose(vdm, created.url, "cancel")  # a cancelled order releases its seats
-    assert vdm.performance(101).free == 4
+    _choose(vdm, created.url, CANCEL)  # a cancelled order releases its seats
+    assert vdm.performance(DE_STORM_FIRST).free == 4
 
 
 def test_event_free_is_capped_per_order(start_sandbox, demo_catalogue):
     vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=50, max_per_order=6)))
-    assert vdm.performance(101).free == 6
+    assert vdm.performance(DE_STORM_FIRST).free == 6
     cart_id = vdm.create_cart()
-    vdm.add_to_cart(cart_id, 101, 4, STANDARD)
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, 4, STANDARD)
     with pytest.raises(Rejected, match="At most 6"):
-        vdm.add_to_cart(cart_id, 101, 3, STANDARD)
+        vdm.add_to_cart(cart_id, DE_STORM_FIRST, 3, STANDARD)
     assert vdm.cart(cart_id).count == 4
 
 
@@ -68,11 +80,11 @@ def test_expired_cart_is_gone_and_releases_its_seats(start_sandbox, demo_catalog
     clock = Clock()
     vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=5), clock=clock))  # carts live 30 minutes
     cart_id = vdm.create_cart()
-    vdm.add_to_cart(cart_id, 101, 5, STANDARD)
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, 5, STANDARD)
     clock.advance(29 * 60)
-    assert vdm.performance(101).free == 0 and vdm.cart(cart_id).count == 5
+    assert vdm.performance(DE_STORM_FIRST).free == 0 and vdm.cart(cart_id).count == 5
     clock.advance(61)
-    assert vdm.performance(101).free == 5
+    assert vdm.performance(DE_STORM_FIRST).free == 5
     with pytest.raises(CartNotFound):
         vdm.cart(cart_id)
 
@@ -81,24 +93,24 @@ def test_a_change_keeps_a_cart_alive(start_sandbox, demo_catalogue):
     clock = Clock()
     vdm = client_for(start_sandbox(small_hall(demo_catalogue, capacity=5), clock=clock))
     cart_id = vdm.create_cart()
-    vdm.add_to_cart(cart_id, 101, 1, STANDARD)
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, 1, STANDARD)
     clock.advance(20 * 60)
-    vdm.add_to_cart(cart_id, 101, 1, STANDARD)  # 30 minutes from now, not from the first seat
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, 1, STANDARD)  # 30 minutes from now, not from the first seat
     clock.advance(20 * 60)
-    assert vdm.cart(cart_id).count == 2 and vdm.performance(101).free == 3
+    assert vdm.cart(cart_id).count == 2 and vdm.performance(DE_STORM_FIRST).free == 3
     clock.advance(10 * 60 + 1)
-    assert vdm.performance(101).free == 5
+    assert vdm.performance(DE_STORM_FIRST).free == 5
 
 
 def test_the_clock_also_says_which_performances_have_started(start_sandbox):
     clock = Clock()
     vdm = client_for(start_sandbox(clock=clock))
-    assert vdm.performance(101).on_sale()  # 101 is nine days away, at 20:15
+    assert vdm.performance(DE_STORM_FIRST).on_sale()  # nine days away, at 20:15
     clock.advance(10 * 24 * 3600)
-    assert vdm.performance(101).free == 0
-    assert 101 not in [p.id for e in vdm.upcoming_events() for p in e.performances]
+    assert vdm.performance(DE_STORM_FIRST).free == 0
+    assert DE_STORM_FIRST not in [p.id for e in vdm.upcoming_events() for p in e.performances]
     with pytest.raises(Rejected, match="not for sale"):
-        vdm.add_to_cart(vdm.create_cart(), 101, 1, STANDARD)
+        vdm.add_to_cart(vdm.create_cart(), DE_STORM_FIRST, 1, STANDARD)
 
 
 def test_parallel_adds_never_oversell(start_sandbox, demo_catalogue):
@@ -108,7 +120,7 @@ def test_parallel_adds_never_oversell(start_sandbox, demo_catalogue):
 
     def buy(cart_id):
         try:
-            vdm.add_to_cart(cart_id, 101, 1, STANDARD)
+            vdm.add_to_cart(cart_id, DE_STORM_FIRST, 1, STANDARD)
             return 1
         except Rejected:
             return 0
@@ -116,7 +128,7 @@ def test_parallel_adds_never_oversell(start_sandbox, demo_catalogue):
     with ThreadPoolExecutor(max_workers=15) as pool:
         sold = sum(pool.map(buy, carts))
     assert sold == 10
-    assert vdm.performance(101).free == 0
+    assert vdm.performance(DE_STORM_FIRST).free == 0
     assert sum(vdm.cart(c).count for c in carts) == 10
 
 
@@ -124,7 +136,7 @@ def test_state_survives_a_restart(start_sandbox, tmp_path):
     first = start_sandbox()
     vdm = client_for(first)
     cart_id = vdm.create_cart()
-    vdm.add_to_cart(cart_id, 101, 2, STANDARD)
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, 2, STANDARD)
     first.stop()
     second = start_sandbox()  # same database file, new process state
     assert client_for(second).cart(cart_id).count == 2
@@ -134,8 +146,7 @@ def _pay_page(url: str) -> tuple[requests.Session, str, str]:
     session = requests.Session()
     page = session.get(url, timeout=5)
     assert page.status_code == 200
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
-    return session, page.text, token
+    return session, page.text, csrf_token(page.text)
 
 
 def _choose(vdm, url: str, choice: str) -> requests.Response:
@@ -143,8 +154,8 @@ def _choose(vdm, url: str, choice: str) -> requests.Response:
     return session.post(url, data={"csrf_token": token, choice: "x"}, allow_redirects=False, timeout=5)
 
 
-@pytest.mark.parametrize("choice, status", [("pay", "paid"), ("pending", "pending"),
-                                            ("cancel", "cancelled"), ("partial", "partial")])
+@pytest.mark.parametrize("choice, status", [(PAY, "paid"), (PENDING, "pending"), (CANCEL, "cancelled"),
+                                            (PARTIAL, "partial")])
 def test_payment_page_choices(vdm, choice, status):
     created = order(vdm)
     _, text, _ = _pay_page(created.url)
@@ -157,7 +168,7 @@ def test_payment_page_choices(vdm, choice, status):
 
 def test_payment_page_refuses_without_csrf(vdm):
     created = order(vdm)
-    answer = requests.post(created.url, data={"pay": "x"}, allow_redirects=False, timeout=5)
+    answer = requests.post(created.url, data={PAY: "x"}, allow_redirects=False, timeout=5)
     assert answer.status_code == 400
     assert vdm.order_status(created.order_key).status == "none"
 
@@ -166,7 +177,7 @@ def test_pending_becomes_paid_after_the_delay(start_sandbox):
     clock = Clock()
     vdm = client_for(start_sandbox(SANDBOX_PENDING_SECONDS=45, clock=clock))
     created = order(vdm)
-    _choose(vdm, created.url, "pending")
+    _choose(vdm, created.url, PENDING)
     assert vdm.order_status(created.order_key).status == "pending"
     clock.advance(44)
     assert vdm.order_status(created.order_key).status == "pending"
@@ -177,11 +188,11 @@ def test_pending_becomes_paid_after_the_delay(start_sandbox):
 def test_a_settled_order_cannot_be_paid_again(vdm):
     created = order(vdm)
     session, _, token = _pay_page(created.url)
-    cancel = session.post(created.url, data={"csrf_token": token, "cancel": "x"}, allow_redirects=False, timeout=5)
+    cancel = session.post(created.url, data={"csrf_token": token, CANCEL: "x"}, allow_redirects=False, timeout=5)
     assert cancel.status_code == 303
     assert "cannot be paid again" in requests.get(created.url, timeout=5).text
     # The same form sent again (a second click, the back button): back to the shop, nothing changes.
-    again = session.post(created.url, data={"csrf_token": token, "pay": "x"}, allow_redirects=False, timeout=5)
+    again = session.post(created.url, data={"csrf_token": token, PAY: "x"}, allow_redirects=False, timeout=5)
     assert again.status_code == 303 and again.headers["Location"].endswith("return=" + created.order_key)
     assert vdm.order_status(created.order_key).status == "cancelled"
 
@@ -195,8 +206,8 @@ def test_a_payment_form_settles_only_the_order_of_its_page(vdm):
     assert vdm.order_status(theirs.order_key).status == "none"
     # The right page still works: in this session for its own order, and for the other order
     # once its page has been opened.
-    assert _choose(vdm, theirs.url, "pay").status_code == 303
-    assert session.post(mine.url, data={"csrf_token": token, "cancel": "x"}, allow_redirects=False,
+    assert _choose(vdm, theirs.url, PAY).status_code == 303
+    assert session.post(mine.url, data={"csrf_token": token, CANCEL: "x"}, allow_redirects=False,
                         timeout=5).status_code == 303
     assert [vdm.order_status(o.order_key).status for o in (mine, theirs)] == ["cancelled", "paid"]
 
@@ -205,7 +216,7 @@ def test_ticket_and_receipt_pages(vdm):
     created = order(vdm)
     status = vdm.order_status(created.order_key)
     assert "issued once it is paid" in requests.get(status.tickets_url, timeout=5).text
-    _choose(vdm, created.url, "pay")
+    _choose(vdm, created.url, PAY)
     status = vdm.order_status(created.order_key)
     tickets = requests.get(status.tickets_url, timeout=5)
     assert tickets.status_code == 200 and tickets.text.count('class="ticket"') == 2 and "De Storm" in tickets.text
@@ -216,17 +227,17 @@ def test_ticket_and_receipt_pages(vdm):
 
 
 def test_images_are_served(vdm):
-    image = vdm.event(100).image
+    image = vdm.event(DE_STORM).image
     answer = requests.get(image, timeout=5)
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("image/svg+xml")
 
 
 @pytest.mark.parametrize("body", [
     {"event_id": "abc", "numberoftickets": 1, "discount_id": STANDARD},
-    {"event_id": 101, "numberoftickets": "-2", "discount_id": STANDARD},
-    {"event_id": 101, "numberoftickets": 0, "discount_id": STANDARD},
-    {"event_id": 101, "numberoftickets": 1},
-    {"event_id": 101, "numberoftickets": 1, "discount_id": ["x"]},
+    {"event_id": DE_STORM_FIRST, "numberoftickets": "-2", "discount_id": STANDARD},
+    {"event_id": DE_STORM_FIRST, "numberoftickets": 0, "discount_id": STANDARD},
+    {"event_id": DE_STORM_FIRST, "numberoftickets": 1},
+    {"event_id": DE_STORM_FIRST, "numberoftickets": 1, "discount_id": ["x"]},
     ["not", "an", "object"],
 ])
 def test_bad_cart_bodies_are_refused_with_a_message(sandbox, body):
@@ -246,9 +257,9 @@ def test_bad_cart_bodies_are_refused_with_a_message(sandbox, body):
 def test_bad_orders_are_refused(sandbox, change, message):
     base = sandbox.url + "/v1/demo/"
     cart_id = requests.post(base + "cart/", timeout=5).json()["cart_id"]
-    requests.post(base + f"cart/{cart_id}", json={"event_id": 101, "numberoftickets": 1, "discount_id": STANDARD},
-                  timeout=5)
-    body = {"cart_id": cart_id, "payment_id": 33, "redirectURL": "https://shop.example/r", "email": "a@example.org",
+    requests.post(base + f"cart/{cart_id}", json={"event_id": DE_STORM_FIRST, "numberoftickets": 1,
+                                                  "discount_id": STANDARD}, timeout=5)
+    body = {"cart_id": cart_id, "payment_id": IDEAL, "redirectURL": "https://shop.example/r", "email": "a@example.org",
             **change}
     answer = requests.post(base + "order/create", json=body, timeout=5)
     assert 400 <= answer.status_code < 500 and message in answer.json()["message"]
@@ -256,14 +267,14 @@ def test_bad_orders_are_refused(sandbox, change, message):
 
 def test_empty_cart_cannot_be_ordered(vdm):
     with pytest.raises(Rejected, match="empty"):
-        vdm.create_order(vdm.create_cart(), 33, "https://shop.example/r", CUSTOMER)
+        vdm.create_order(vdm.create_cart(), IDEAL, "https://shop.example/r", CUSTOMER)
 
 
 def test_consents_are_stored_as_booleans(vdm, sandbox):
     cart_id = vdm.create_cart()
-    vdm.add_to_cart(cart_id, 101, 1, STANDARD)
+    vdm.add_to_cart(cart_id, DE_STORM_FIRST, 1, STANDARD)
     consent = Customer(email="c@example.org", firstname="C", lastname="D", avg_optin=True, avg_mailinglist=False)
-    created = vdm.create_order(cart_id, 33, "https://shop.example/r", consent)
+    created = vdm.create_order(cart_id, IDEAL, "https://shop.example/r", consent)
     stored = sandbox.app.extensions["sandbox"].store.order(created.order_key)
     assert stored.customer["avg_optin"] is True and stored.customer["avg_mailinglist"] is False
     assert stored.total == Decimal("24.50")
@@ -280,14 +291,16 @@ def test_carts_belong_to_their_client_name(sandbox):
 # --- event_free: what one order may still take, in every events answer --------------------
 
 
-EVENTS_ANSWERS = ["events", "events/upcoming", "events/500", "events/501", "events/503", "events/700",
-                  "events/702", "events/100", "events/104", "eventtypes/Muziek", "eventtypes/Toneel"]
+STARTED = 104  # a performance this test adds to De Storm, begun at midnight today
+EVENTS_ANSWERS = ["events", "events/upcoming", f"events/{JAZZ}", f"events/{PAST}", f"events/{NOT_ON_SALE_YET}",
+                  f"events/{VIER_SEIZOENEN}", f"events/{UNPUBLISHED}", f"events/{DE_STORM}", f"events/{STARTED}",
+                  "eventtypes/Muziek", "eventtypes/Toneel"]
 
 
 def test_a_performance_that_cannot_be_sold_offers_nothing(start_sandbox, demo_catalogue):
-    # 104 began at midnight today: started, like 501 three days ago. 503 is nosal, 702 unpub.
+    # STARTED began at midnight today, like PAST three days ago; NOT_ON_SALE_YET is nosal, UNPUBLISHED unpub.
     storm = demo_catalogue["events"][0]
-    storm["sub_events"].append({**storm["sub_events"][0], "event_id": 104, "days_from_today": 0,
+    storm["sub_events"].append({**storm["sub_events"][0], "event_id": STARTED, "days_from_today": 0,
                                 "event_time": "00:00:00", "event_end": "23:59:00"})
     base = start_sandbox(demo_catalogue).url + "/v1/demo/"
     seen = {}
@@ -295,10 +308,11 @@ def test_a_performance_that_cannot_be_sold_offers_nothing(start_sandbox, demo_ca
         answer = requests.get(base + path, timeout=5).json()
         for sub in (s for e in answer for s in e.get("sub_events", [e])):
             seen.setdefault(sub["event_id"], set()).add(sub["event_free"])
-    assert {i: seen[i] for i in (104, 501, 503, 702)} == {104: {0}, 501: {0}, 503: {0}, 702: {0}}
-    assert seen[101] == {10} and seen[502] == {4}  # performances on sale still offer their maximum
+    unsellable = (STARTED, PAST, NOT_ON_SALE_YET, UNPUBLISHED, SOLD_OUT)
+    assert {i: seen[i] for i in unsellable} == {i: {0} for i in unsellable}
+    assert seen[DE_STORM_FIRST] == {10} and seen[JAZZ_ON_SALE] == {4}  # on sale: still their maximum per order
     cart_id = requests.post(base + "cart/", timeout=5).json()["cart_id"]
-    refused = requests.post(base + f"cart/{cart_id}", json={"event_id": 104, "numberoftickets": 1,
+    refused = requests.post(base + f"cart/{cart_id}", json={"event_id": STARTED, "numberoftickets": 1,
                                                             "discount_id": STANDARD}, timeout=5)
     assert refused.status_code == 400 and refused.json() == {"message": "Event is not for sale"}
 
@@ -313,11 +327,11 @@ def test_the_json_api_allows_any_origin(sandbox):
     created = requests.post(base + "cart/", headers=ORIGIN, timeout=5)
     cart_id = created.json()["cart_id"]
     added = requests.post(base + f"cart/{cart_id}", headers=ORIGIN, timeout=5,
-                          json={"event_id": 101, "numberoftickets": 1, "discount_id": STANDARD})
+                          json={"event_id": DE_STORM_FIRST, "numberoftickets": 1, "discount_id": STANDARD})
     answers = [requests.get(base + "events", headers=ORIGIN, timeout=5), created, added,
                requests.delete(base + f"cart/{cart_id}/{added.json()[0]['seat_id']}", headers=ORIGIN, timeout=5),
                requests.get(base + "events/424242", headers=ORIGIN, timeout=5),  # errors too: 404,
-               requests.post(base + f"cart/{cart_id}", json={"event_id": 501, "numberoftickets": 1,
+               requests.post(base + f"cart/{cart_id}", json={"event_id": PAST, "numberoftickets": 1,
                                                               "discount_id": STANDARD}, headers=ORIGIN, timeout=5),
                requests.get(base + "no/such/endpoint", headers=ORIGIN, timeout=5),  # an unknown path,
                requests.put(base + "events", headers=ORIGIN, timeout=5)]  # and a wrong method
@@ -341,7 +355,7 @@ def test_the_pages_for_people_allow_no_other_origin(vdm, sandbox):
     created = order(vdm)
     status = vdm.order_status(created.order_key)
     pages = [requests.get(url, headers=ORIGIN, timeout=5)
-             for url in (created.url, status.tickets_url, status.receipt_url, vdm.event(100).image)]
+             for url in (created.url, status.tickets_url, status.receipt_url, vdm.event(DE_STORM).image)]
     pages.append(requests.options(created.url, headers={**ORIGIN, "Access-Control-Request-Method": "POST"}, timeout=5))
     assert [p.status_code for p in pages] == [200] * 5
     assert not [p.url for p in pages if any(h.lower().startswith("access-control-") for h in p.headers)]
