@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from demo import DE_STORM_FIRST, IDEAL, STANDARD
 
 from shop.domain import ordering
 from shop.domain.ledger import CREATED, UNCERTAIN, Ledger
@@ -28,7 +29,8 @@ ANN = Customer(email="ann@example.org", firstname="Ann", lastname="Smit")
 
 
 def seat(seat_id: str, price: str = "24.50") -> Seat:
-    return Seat(seat_id, 101, "De Storm", "Grote Zaal", now(), Decimal(price), "2ePdA8q3BN", "Standaard", "", "", "")
+    return Seat(seat_id, DE_STORM_FIRST, "De Storm", "Grote Zaal", now(), Decimal(price), STANDARD, "Standaard", "", "",
+                "")
 
 
 class BoxOffice:
@@ -79,7 +81,7 @@ def placement(ledger, vdm):
 
 
 def confirmed(version_seen: str = "s1", retry: bool = False) -> Order:
-    return Order("cart-1", version_seen, 33, ANN, "https://shop.example/order/return", retry=retry)
+    return Order("cart-1", version_seen, IDEAL, ANN, "https://shop.example/order/return", retry=retry)
 
 
 def test_the_confirmed_cart_becomes_one_order_and_the_buyer_goes_to_pay(placement, ledger, vdm):

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from demo import DE_STORM_FIRST, IDEAL, STANDARD
+from helpers import PAY, csrf_token
 
 from vdm_sandbox import create_app
 from vdm_sandbox.cli import main
 from vdm_sandbox.settings import SandboxSettings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
-STANDARD = "2ePdA8q3BN"
 URL_LINE = re.compile(r"^VdM sandbox: (http://127\.0\.0\.1:(\d+)/v1/demo/)$")
 
 
@@ -87,19 +88,18 @@ def test_the_command_serves_the_api_and_the_payment_page(tmp_path):
         cart = requests.post(base + "cart/", timeout=10)
         assert cart.status_code == 201
         cart_id = cart.json()["cart_id"]
-        added = requests.post(f"{base}cart/{cart_id}", json={"event_id": 101, "numberoftickets": 2,
+        added = requests.post(f"{base}cart/{cart_id}", json={"event_id": DE_STORM_FIRST, "numberoftickets": 2,
                                                              "discount_id": STANDARD}, timeout=10).json()
         assert added[-1] == {"totalprice": "49.00"}
         created = requests.post(base + "order/create", timeout=10, json={
-            "cart_id": cart_id, "payment_id": 33, "redirectURL": "https://shop.example/return",
+            "cart_id": cart_id, "payment_id": IDEAL, "redirectURL": "https://shop.example/return",
             "email": "ann@example.org", "firstname": "Ann", "lastname": "Smit"}).json()[0]
         # The payment page, on the address the command was asked on.
         assert created["url"].startswith(base.removesuffix("v1/demo/") + "sandbox/pay/")
         browser = requests.Session()
         page = browser.get(created["url"], timeout=10)
         assert page.status_code == 200 and "€ 49.00" in page.text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
-        paid = browser.post(created["url"], data={"csrf_token": token, "pay": "x"}, allow_redirects=False,
+        paid = browser.post(created["url"], data={"csrf_token": csrf_token(page.text), PAY: "x"}, allow_redirects=False,
                             timeout=10)
         assert paid.status_code == 303
         assert paid.headers["Location"] == f"https://shop.example/return?return={created['order_key']}"

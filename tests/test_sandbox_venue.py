@@ -9,6 +9,17 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import requests
+from demo import (
+    DE_STORM,
+    DE_STORM_FIRST,
+    FOYER,
+    GOUDEN_UUR,
+    GROTE_ZAAL,
+    NACHTVLINDERS_FIRST,
+    PAST,
+    SOLD_OUT,
+    VIER_SEIZOENEN,
+)
 
 from shop.vdm import VENUE_TZ, VdmClient
 from vdm_sandbox import create_app as create_sandbox
@@ -32,11 +43,11 @@ def performances(catalogue):
 
 
 def test_halls_may_have_no_address(demo_catalogue):
-    demo_catalogue["locations"][2] = {"location_id": 3, "location_name": "Foyer"}
+    demo_catalogue["locations"][2] = {"location_id": FOYER, "location_name": "Foyer"}
     catalogue = from_dict(demo_catalogue, date(2030, 1, 1))
-    foyer = catalogue.location(3)
-    assert foyer.capacity == 100 and set(foyer.as_json().values()) == {3, "Foyer", None}
-    assert catalogue.location(1).as_json()["location_zip"] == "3512 LB"
+    foyer = catalogue.location(FOYER)
+    assert foyer.capacity == 100 and set(foyer.as_json().values()) == {FOYER, "Foyer", None}
+    assert catalogue.location(GROTE_ZAAL).as_json()["location_zip"] == "3512 LB"
 
 
 def test_genres_of_shows_and_performances(demo_catalogue):
@@ -45,10 +56,10 @@ def test_genres_of_shows_and_performances(demo_catalogue):
     demo_catalogue["events"][6]["event_type"] = "Klassiek"  # a lone name is a list of one
     del demo_catalogue["events"][5]["event_type"]
     catalogue = from_dict(demo_catalogue, date(2030, 1, 1))
-    storm = catalogue.show(100)
+    storm = catalogue.show(DE_STORM)
     assert storm.genres == ("Toneel",) and [p.genres for p in storm.performances] == [("Toneel",), ("Toneel",),
                                                                                        ("Toneel", "Jeugd")]
-    assert catalogue.show(700).genres == ("Klassiek",) and catalogue.show(600).genres == ()
+    assert catalogue.show(VIER_SEIZOENEN).genres == ("Klassiek",) and catalogue.show(GOUDEN_UUR).genres == ()
     # Without a list of its own, the venue's genres are those used, in order of appearance.
     assert catalogue.genres == ("Toneel", "Jeugd", "Cabaret", "Muziek", "Dans", "Klassiek")
 
@@ -62,8 +73,8 @@ def test_the_venue_may_list_a_genre_without_shows(demo_catalogue):
 def test_the_demo_venue_keeps_its_ids_and_dates():
     catalogue = load(today=date(2030, 1, 1))
     assert [s.id for s in catalogue.shows] == [100, 200, 300, 400, 500, 600, 700]
-    assert catalogue.performance(501)[1].day == date(2029, 12, 29)
-    assert catalogue.performance(102)[1].presold == catalogue.performance(102)[1].capacity == 240
+    assert catalogue.performance(PAST)[1].day == date(2029, 12, 29)
+    assert catalogue.performance(SOLD_OUT)[1].presold == catalogue.performance(SOLD_OUT)[1].capacity == 240
     assert [p.status for p in performances(catalogue) if p.status != "pub"] == ["nosal", "unpub"]
     assert all(loc.address["location_country"] == "NL" for loc in catalogue.locations)
 
@@ -74,9 +85,9 @@ def test_view_end_absolute_relative_or_unset(demo_catalogue):
     storm[1]["view_end_days_from_today"] = 12  # like days_from_today: midnight at the start of that day
     storm[2]["event_view_end"] = "0000-00-00 00:00:00"  # VdM's "unused"
     catalogue = from_dict(demo_catalogue, date(2030, 1, 1))
-    assert [p.view_end for p in catalogue.show(100).performances] == [
+    assert [p.view_end for p in catalogue.show(DE_STORM).performances] == [
         datetime(2030, 2, 3, 4, 5, 6, tzinfo=VENUE_TZ), datetime(2030, 1, 13, tzinfo=VENUE_TZ), None]
-    assert catalogue.performance(201)[1].view_end is None  # by default there is none
+    assert catalogue.performance(NACHTVLINDERS_FIRST)[1].view_end is None  # by default there is none
 
 
 @pytest.mark.parametrize("fields", [{"event_view_end": "2030-02-30 00:00:00"}, {"event_view_end": "2030-02-03"},
@@ -85,7 +96,7 @@ def test_view_end_absolute_relative_or_unset(demo_catalogue):
                                     {"event_view_end": "2030-02-03 00:00:00", "view_end_days_from_today": 3}])
 def test_a_bad_view_end_is_refused(demo_catalogue, fields):
     demo_catalogue["events"][0]["sub_events"][0].update(fields)
-    with pytest.raises(ValueError, match="performance 101: .*view_end"):
+    with pytest.raises(ValueError, match=f"performance {DE_STORM_FIRST}: .*view_end"):
         from_dict(demo_catalogue, date(2030, 1, 1))
 
 

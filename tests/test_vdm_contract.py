@@ -13,6 +13,31 @@ from decimal import Decimal
 
 import pytest
 import requests
+from demo import (
+    AFTER_MIDNIGHT,
+    CREDITCARD,
+    DE_STORM,
+    DE_STORM_FIRST,
+    DE_STORM_MATINEE,
+    FOYER,
+    FOYER_STANDARD,
+    GROTE_ZAAL,
+    IDEAL,
+    JAZZ,
+    KLEINE_ZAAL,
+    MESSIAH,
+    MESSIAH_FIRST,
+    MESSIAH_MATINEE,
+    NOT_ON_SALE_YET,
+    PAST,
+    SOLD_OUT,
+    STADSPAS,
+    STANDARD,
+    VIER_SEIZOENEN,
+    ZWANENMEER,
+    ZWANENMEER_FIRST,
+    ZWANENMEER_SECOND,
+)
 
 from shop.vdm import (
     VENUE_TZ,
@@ -158,38 +183,38 @@ def demo(vdm):
 
 
 def test_sold_out_nosal_and_past_performances(demo):
-    assert demo.performance(102).free == 0 and not demo.performance(102).on_sale()
-    nosal = demo.performance(503)
+    assert demo.performance(SOLD_OUT).free == 0 and not demo.performance(SOLD_OUT).on_sale()
+    nosal = demo.performance(NOT_ON_SALE_YET)
     assert nosal.status == "nosal" and not nosal.on_sale()
-    past = demo.performance(501)
+    past = demo.performance(PAST)
     assert past.is_past() and not past.on_sale()
-    assert demo.performance(101).on_sale()
+    assert demo.performance(DE_STORM_FIRST).on_sale()
 
 
 def test_performance_ending_after_midnight(demo):
-    late = demo.performance(601)
+    late = demo.performance(AFTER_MIDNIGHT)
     assert late.ends_at.date() > late.starts_at.date()
     assert (late.ends_at - late.starts_at).total_seconds() == 2 * 3600 + 15 * 60
 
 
 def test_every_discount_type(demo):
-    prices = {t.name: (t.discount_type, t.price) for t in demo.ticket_types(101)}
+    prices = {t.name: (t.discount_type, t.price) for t in demo.ticket_types(DE_STORM_FIRST)}
     assert prices["Standaard"] == ("€", Decimal("24.50"))
     assert prices["Stadspas"] == ("%", Decimal("18.38"))
     assert prices["65+"] == ("€", Decimal("22.00"))
-    student = {t.name: t for t in demo.ticket_types(301)}["Student"]
+    student = {t.name: t for t in demo.ticket_types(MESSIAH_FIRST)}["Student"]
     assert (student.discount_type, student.price, student.has_discount) == ("=", Decimal("12.50"), True)
 
 
 @pytest.mark.parametrize(
     "event_id, quantity, discount, error",
     [
-        (101, 11, "2ePdA8q3BN", Rejected),  # over event_free
-        (101, 1, "nosuchtype", Rejected),
-        (503, 1, "Fy5StdT6eF", Rejected),  # nosal
-        (501, 1, "Fy5StdT6eF", Rejected),  # past
-        (102, 1, "2ePdA8q3BN", Rejected),  # sold out
-        (987654, 1, "2ePdA8q3BN", NotFound),
+        (DE_STORM_FIRST, 11, STANDARD, Rejected),  # over event_free
+        (DE_STORM_FIRST, 1, "nosuchtype", Rejected),
+        (NOT_ON_SALE_YET, 1, FOYER_STANDARD, Rejected),  # nosal
+        (PAST, 1, FOYER_STANDARD, Rejected),  # past
+        (SOLD_OUT, 1, STANDARD, Rejected),  # sold out
+        (987654, 1, STANDARD, NotFound),
     ],
 )
 def test_refused_additions(demo, event_id, quantity, discount, error):
@@ -202,14 +227,14 @@ def test_refused_additions(demo, event_id, quantity, discount, error):
 
 def test_adding_to_unknown_cart(demo):
     with pytest.raises(CartNotFound):
-        demo.add_to_cart("nope", 101, 1, "2ePdA8q3BN")
+        demo.add_to_cart("nope", DE_STORM_FIRST, 1, STANDARD)
 
 
 def test_order_create_and_status(demo):
     cart_id = demo.create_cart()
-    demo.add_to_cart(cart_id, 101, 2, "AYDJK7JlkX")
+    demo.add_to_cart(cart_id, DE_STORM_FIRST, 2, STADSPAS)
     customer = Customer(email="a@example.org", firstname="Ann", lastname="Smit", avg_optin=True)
-    created = demo.create_order(cart_id, 34, "http://shop.example/return", customer)
+    created = demo.create_order(cart_id, CREDITCARD, "http://shop.example/return", customer)
     assert created.url.startswith("http") and created.order_key in created.url
     status = demo.order_status(created.order_key)
     assert isinstance(status, OrderStatus)
@@ -231,9 +256,9 @@ def test_unknown_order_is_not_found(demo):
 
 def test_locations_are_the_halls_of_the_performances_with_addresses(demo):
     halls = {hall.id: hall for hall in demo.locations()}
-    assert sorted(halls) == [1, 2, 3]
-    assert halls[1].address_lines == ["Lindeboomplein 1", "3512 LB Utrecht"]
-    assert halls[2].address_lines == ["Achter de Linde 14", "Ingang via het binnenplein", "3512 LD Utrecht"]
+    assert sorted(halls) == [GROTE_ZAAL, KLEINE_ZAAL, FOYER]
+    assert halls[GROTE_ZAAL].address_lines == ["Lindeboomplein 1", "3512 LB Utrecht"]
+    assert halls[KLEINE_ZAAL].address_lines == ["Achter de Linde 14", "Ingang via het binnenplein", "3512 LD Utrecht"]
     assert all(h.country == "NL" and h.phone and h.zip and h.city for h in halls.values())
     for event in demo.events():
         for p in event.performances:
@@ -249,15 +274,15 @@ def test_every_event_and_performance_has_its_genres(demo):
     for event in demo.events():
         assert event.genres and set(event.genres) <= genres
         assert all(p.genres == event.genres for p in event.performances)
-    assert demo.event(400).genres == ("Dans", "Jeugd")
-    assert demo.performance(401).genres == ("Dans", "Jeugd")  # a sub event alone has them too
+    assert demo.event(ZWANENMEER).genres == ("Dans", "Jeugd")
+    assert demo.performance(ZWANENMEER_FIRST).genres == ("Dans", "Jeugd")  # a sub event alone has them too
     assert all(e.genres for e in demo.upcoming_events())
 
 
 def test_events_of_a_type(demo):
-    assert sorted(e.id for e in demo.events_of_type("Muziek")) == [300, 500, 700]
+    assert sorted(e.id for e in demo.events_of_type("Muziek")) == [MESSIAH, JAZZ, VIER_SEIZOENEN]
     [youth] = demo.events_of_type("Jeugd")
-    assert youth.id == 400 and [p.id for p in youth.performances] == [401, 402]
+    assert youth.id == ZWANENMEER and [p.id for p in youth.performances] == [ZWANENMEER_FIRST, ZWANENMEER_SECOND]
     assert all("Cabaret" in e.genres for e in demo.events_of_type("Cabaret"))
     # Every show is in the list of each of its genres.
     every = {e.id for name in demo.event_types() for e in demo.events_of_type(name)}
@@ -271,13 +296,13 @@ def test_events_of_an_unknown_type_are_none(demo):
 
 def test_genres_of_one_performance_only(start_sandbox, demo_catalogue):
     # The catalogue may give a performance genres of its own; VdM puts `event_type` on sub events.
-    demo_catalogue["events"][2]["sub_events"][1]["event_type"] = ["Muziek", "Jeugd"]  # 302: a family matinee
+    demo_catalogue["events"][2]["sub_events"][1]["event_type"] = ["Muziek", "Jeugd"]  # MESSIAH_MATINEE: a family matinee
     vdm = VdmClient(start_sandbox(demo_catalogue).url + "/v1", "demo", backoff=0)
-    messiah = vdm.event(300)
+    messiah = vdm.event(MESSIAH)
     assert messiah.genres == ("Muziek", "Jeugd")  # the show's and its performances' together
     assert [p.genres for p in messiah.performances] == [("Muziek",), ("Muziek", "Jeugd")]
     youth = {e.id: [p.id for p in e.performances] for e in vdm.events_of_type("Jeugd")}
-    assert youth == {300: [302], 400: [401, 402]}  # of the concert, only the matinee
+    assert youth == {MESSIAH: [MESSIAH_MATINEE], ZWANENMEER: [ZWANENMEER_FIRST, ZWANENMEER_SECOND]}  # of the concert, only the matinee
 
 
 def test_halls_without_an_address(start_sandbox, demo_catalogue):
@@ -296,7 +321,7 @@ def test_halls_without_an_address(start_sandbox, demo_catalogue):
 
 def test_raw_quirks(sandbox):
     base = sandbox.url + "/v1/demo/"
-    event = requests.get(base + "events/100", timeout=5).json()
+    event = requests.get(base + f"events/{DE_STORM}", timeout=5).json()
     assert isinstance(event, list) and event[0]["sub_events"][0]["event_date"].count("-") == 2
     assert len(event[0]["sub_events"][0]["event_date"].split("-")[0]) == 4  # YYYY-MM-DD
 
@@ -306,14 +331,14 @@ def test_raw_quirks(sandbox):
     assert requests.get(base + f"cart/{cart_id}", timeout=5).json() == [{"cart": 0}]
 
     # Form-encoded bodies are accepted as well as JSON.
-    cart = requests.post(base + f"cart/{cart_id}", data={"event_id": "101", "numberoftickets": "1",
-                                                         "discount_id": "2ePdA8q3BN"}, timeout=5).json()
+    cart = requests.post(base + f"cart/{cart_id}", data={"event_id": str(DE_STORM_FIRST), "numberoftickets": "1",
+                                                         "discount_id": STANDARD}, timeout=5).json()
     assert cart[-1] == {"totalprice": "24.50"}
     assert len(cart[0]["event_date"].split("-")[2]) == 4  # DD-MM-YYYY
     assert len(cart[0]["event_time"]) == 5  # HH:MM
 
     order = requests.post(base + "order/create", json={
-        "cart_id": cart_id, "payment_id": 33, "redirectURL": "https://shop.example/r", "email": "a@example.org",
+        "cart_id": cart_id, "payment_id": IDEAL, "redirectURL": "https://shop.example/r", "email": "a@example.org",
         "firstname": "A", "lastname": "B", "avg_optin": False, "avg_mailinglist": False}, timeout=5)
     assert order.status_code == 200 and isinstance(order.json(), list) and set(order.json()[0]) == {"url", "order_key"}
 
@@ -333,7 +358,7 @@ def test_raw_halls_and_genres(sandbox):
     assert isinstance(halls, list) and [set(h) for h in halls] == [HALL_FIELDS] * 3
     assert all(isinstance(h["location_id"], int) for h in halls)
     assert all(v is None or isinstance(v, str) for h in halls for k, v in h.items() if k != "location_id")
-    one = requests.get(base + "locations/2", timeout=5)
+    one = requests.get(base + f"locations/{KLEINE_ZAAL}", timeout=5)
     assert one.status_code == 200 and one.json() == [halls[1]]  # one hall, in a list
     for unknown in ("99", "abc"):
         missing = requests.get(base + f"locations/{unknown}", timeout=5)
@@ -342,13 +367,13 @@ def test_raw_halls_and_genres(sandbox):
     types = requests.get(base + "eventtypes", timeout=5).json()
     assert types[0] == {"eventtype_name": "Toneel"} and all(set(t) == {"eventtype_name"} for t in types)
     youth = requests.get(base + "eventtypes/Jeugd", timeout=5).json()
-    assert [e["event_id"] for e in youth] == [400]
-    assert set(youth[0]) == set(requests.get(base + "events/400", timeout=5).json()[0])  # the shape of events
+    assert [e["event_id"] for e in youth] == [ZWANENMEER]
+    assert set(youth[0]) == set(requests.get(base + f"events/{ZWANENMEER}", timeout=5).json()[0])  # the shape of events
     unknown = requests.get(base + "eventtypes/Onbekend", timeout=5)
     assert unknown.status_code == 200 and unknown.json() == []
 
 
-@pytest.mark.parametrize("path", ["events", "events/upcoming", "events/400", "eventtypes/Dans"])
+@pytest.mark.parametrize("path", ["events", "events/upcoming", f"events/{ZWANENMEER}", "eventtypes/Dans"])
 def test_raw_event_type_on_main_and_sub_events(sandbox, path):
     events = requests.get(sandbox.url + "/v1/demo/" + path, timeout=5).json()
     assert events
@@ -359,7 +384,7 @@ def test_raw_event_type_on_main_and_sub_events(sandbox, path):
 
 
 def test_raw_event_type_on_a_sub_event_alone(sandbox):
-    [sub] = requests.get(sandbox.url + "/v1/demo/events/401", timeout=5).json()
+    [sub] = requests.get(sandbox.url + f"/v1/demo/events/{ZWANENMEER_FIRST}", timeout=5).json()
     assert sub["event_rep"] == "sub" and sub["event_type"] == ["Dans", "Jeugd"]
 
 
@@ -370,12 +395,12 @@ def test_raw_view_end_as_the_catalogue_sets_it(start_sandbox, demo_catalogue):
     server = start_sandbox(demo_catalogue)
     base = server.url + "/v1/demo/"
     today = datetime.now(VENUE_TZ).date()
-    expected = {101: "2031-06-01 23:30:00", 102: f"{today + timedelta(days=11)} 00:00:00",
-                103: "0000-00-00 00:00:00"}
-    for path in ("events", "events/upcoming", "events/100", "eventtypes/Toneel"):
-        [storm] = [e for e in requests.get(base + path, timeout=5).json() if e["event_id"] == 100]
+    expected = {DE_STORM_FIRST: "2031-06-01 23:30:00", SOLD_OUT: f"{today + timedelta(days=11)} 00:00:00",
+                DE_STORM_MATINEE: "0000-00-00 00:00:00"}
+    for path in ("events", "events/upcoming", f"events/{DE_STORM}", "eventtypes/Toneel"):
+        [storm] = [e for e in requests.get(base + path, timeout=5).json() if e["event_id"] == DE_STORM]
         assert {s["event_id"]: s["event_view_end"] for s in storm["sub_events"]} == expected
-    assert requests.get(base + "events/101", timeout=5).json()[0]["event_view_end"] == expected[101]
+    assert requests.get(base + f"events/{DE_STORM_FIRST}", timeout=5).json()[0]["event_view_end"] == expected[DE_STORM_FIRST]
     vdm = VdmClient(server.url + "/v1", "demo", backoff=0)
-    assert vdm.performance(101).view_end == datetime(2031, 6, 1, 23, 30, tzinfo=VENUE_TZ)
-    assert vdm.performance(103).view_end is None
+    assert vdm.performance(DE_STORM_FIRST).view_end == datetime(2031, 6, 1, 23, 30, tzinfo=VENUE_TZ)
+    assert vdm.performance(DE_STORM_MATINEE).view_end is None
