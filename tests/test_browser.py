@@ -9,6 +9,7 @@ import re
 
 import pytest
 import requests
+from demo import DE_STORM, DE_STORM_FIRST, JAZZ, JAZZ_ON_SALE, MESSIAH_FIRST, ZWANENMEER, ZWANENMEER_FIRST
 from helpers import SECRET, LiveServer
 from tools import ROOT, chromium
 
@@ -304,8 +305,8 @@ def sideways(page: Page) -> dict:
     }""")
 
 
-# On sale in the demo venue, with each set of ticket types (the longest names: 401 and 502).
-REFLOW_PERFORMANCES = (101, 301, 401, 502)
+# On sale in the demo venue, with each set of ticket types (the longest names: the family's and the foyer's).
+REFLOW_PERFORMANCES = (DE_STORM_FIRST, MESSIAH_FIRST, ZWANENMEER_FIRST, JAZZ_ON_SALE)
 
 
 def test_nothing_scrolls_sideways_at_320_pixels(browser, shop):
@@ -334,7 +335,7 @@ def reflow_problems(browser, shop, locale: str) -> list[str]:
         page.locator(".tickets-form [type=submit]").click()
 
     def to_payment() -> None:
-        choose(101, "1")
+        choose(DE_STORM_FIRST, "1")
         page.goto(shop.url + "/checkout/")
         page.locator('input[name="email"]').fill("ann@example.org")
         page.locator('input[name="firstname"]').fill("Ann")
@@ -343,8 +344,8 @@ def reflow_problems(browser, shop, locale: str) -> list[str]:
         page.locator(".checkout-form [type=submit]").click()
         expect(page.get_by_role("button", name="Leave pending")).to_be_visible()
 
-    for state, path in (("programme", "/"), ("show-100", "/shows/100"), ("show-400", "/shows/400"),
-                        ("show-500", "/shows/500"), ("not-found", "/no-such-page")):
+    for state, path in (("programme", "/"), ("show-100", f"/shows/{DE_STORM}"), ("show-400", f"/shows/{ZWANENMEER}"),
+                        ("show-500", f"/shows/{JAZZ}"), ("not-found", "/no-such-page")):
         page.goto(shop.url + path)
         check(state)
     for performance in REFLOW_PERFORMANCES:

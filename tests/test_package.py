@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from helpers import checkout_fields, csrf_token
+from demo import CREDITCARD, DE_STORM, DE_STORM_FIRST, STANDARD
+from helpers import Buyer, text
 
 ROOT = Path(__file__).resolve().parent.parent
-STANDARD = "2ePdA8q3BN"
 # What building must never copy from a developer's working tree (nor write into it).
 NOT_SOURCES = (".git", ".venv", "node_modules", "test-artifacts", ".hypothesis", ".pytest_cache", "instance",
                ".env", "build", "dist", "*.egg-info", "__pycache__", "*.pyc")
@@ -146,30 +146,26 @@ def test_installed_shop_serves_the_buyers_path_under_the_deploy_command(built):
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, "the installed shop did not start"
             time.sleep(0.2)
-        browser = requests.Session()
-        browser.headers["Accept-Language"] = "en"
+        buyer = Buyer.at(shop)
 
-        def page(url: str, contains: str, **kwargs) -> requests.Response:
-            answer = browser.get(url if url.startswith("http") else shop + url, timeout=10, **kwargs)
-            assert answer.status_code == 200 and contains in answer.text, f"{url}: {answer.status_code}"
+        def page(url: str, contains: str) -> requests.Response:
+            answer = buyer.opens(url)
+            assert answer.status_code == 200 and contains in text(answer), f"{url}: {answer.status_code}"
             return answer
 
         page("/", "De Storm")
-        page("/shows/100", "De Storm")
+        page(f"/shows/{DE_STORM}", "De Storm")
         css = page("/static/shop.css", "--accent")
         assert css.content == (ROOT / "static" / "shop.css").read_bytes()
         page("/branding.css", "--accent")
-        html = page("/performances/101", "De Storm").text
-        added = browser.post(f"{shop}/performances/101", data={"csrf_token": csrf_token(html),
-                                                                 f"qty_{STANDARD}": "2"}, timeout=10)
+        page(f"/performances/{DE_STORM_FIRST}", "De Storm")
+        added = buyer.follows(buyer.adds(DE_STORM_FIRST, **{STANDARD: 2}))
         assert added.status_code == 200 and added.url == f"{shop}/cart/" and "De Storm" in added.text
         page("/cart/", "De Storm")
-        form = {**checkout_fields(page("/checkout/", "De Storm").text), "email": "ann@example.org",
-                "firstname": "Ann", "lastname": "Smit", "payment_id": "34"}
-        to_pay = browser.post(f"{shop}/checkout/", data=form, allow_redirects=False, timeout=10)
-        assert to_pay.status_code == 303, to_pay.text[-2000:]
-        payment = page(to_pay.headers["Location"], "De Storm")  # the sandbox's payment page, on the shop's address
-        order = browser.post(payment.url, data={"csrf_token": csrf_token(payment.text), "pay": "x"}, timeout=10)
+        page("/checkout/", "De Storm")
+        buyer.places_order(payment_id=str(CREDITCARD))
+        page(buyer.payment_url, "De Storm")  # the sandbox's payment page, on the shop's address
+        order = buyer.pays()
         assert order.status_code == 200 and "Your order is paid" in order.text
         links = re.findall(r'<a class="button[^"]*" href="([^"]+)">(?:Show my tickets|Receipt)</a>', order.text)
         assert len(links) == 2
