@@ -103,6 +103,6 @@ def test_checkout_fields(web, recorded, values):
     token = csrf_token(buyer.reads(PERFORMANCE))
     buyer.adds(DE_STORM_FIRST, **{STANDARD: 1})
     answer = buyer.posts("/checkout/", {"csrf_token": token, **values})  # only what the hostile form holds
-    assert answer.status_code in (303, 400, 409, 413, 422, 429, 503), answer.status_code  # 413: over 64 KiB in all
-    for value in values.values():
+    assert answer.status_code in (303, 400, 409, 413, 422, 429), answer.status_code  # 413: over 64 KiB in all
+    for value in values.values() or [""]:  # an empty form is checked too
         assert_safe(answer, value, recorded)
