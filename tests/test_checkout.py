@@ -275,11 +275,13 @@ def test_refused_order_says_why(scripted_shop, scripted_vdm):
 
 @pytest.mark.parametrize("url, followed", [("ftp://pay.example/x", False), ("javascript:alert(1)", False),
                                            ("//pay.example", False), ("http://pay.example/x", False),
-                                           ("https://pay.example/x", True)])
+                                           ("/sandbox/pay/AAAAA-BBBBB", False), ("https://pay.example/x", True)])
 def test_only_https_payment_urls_are_followed(make_app, sandbox, scripted_vdm, url, followed):
-    app = make_app(sandbox.url, vdm_client=scripted_vdm)
-    app.config["VDM_API_URL"] = "https://api.voordemensen.nl/v1"  # as if this were the real VdM
-    buyer = Buyer(app.test_client())
+    # Configured as for the real VdM (so no sandbox pages on the shop's own site), on the sandbox all the same.
+    web = make_app(vdm_client=scripted_vdm, VDM_API_URL="https://api.voordemensen.nl/v1",
+                   SHOP_BASE_URL="https://tickets.venue.example").test_client()
+    web.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/checkout/"})
+    buyer = Buyer(web)
     buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 2})
     scripted_vdm.answer("create_order", lambda *args: OrderCreated("AAAAA-BBBBB", url))
     answer = buyer.checks_out()
