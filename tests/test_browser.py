@@ -10,7 +10,7 @@ import re
 import pytest
 import requests
 from demo import DE_STORM, DE_STORM_FIRST, JAZZ, JAZZ_ON_SALE, MESSIAH_FIRST, ZWANENMEER, ZWANENMEER_FIRST
-from helpers import SECRET, LiveServer
+from helpers import SECRET, LiveServer, catalogue_ready
 from tools import ROOT, chromium
 
 from shop import create_app
@@ -39,6 +39,7 @@ def shop(tmp_path_factory):
                                   "SHOP_RATE_LIMIT_CART": "1000 per minute", "SHOP_RATE_LIMIT_ORDER": "1000 per minute",
                                   "SHOP_HOLD_MAX": "1000", "SHOP_HOLD_MAX_PER_PERFORMANCE": "1000"},
                                  instance_path=str(folder / "shop")))
+    catalogue_ready(shop.app)  # every test starts with the prices shown, whichever runs first
     yield shop
     shop.stop()
     sandbox.stop()

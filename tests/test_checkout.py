@@ -97,7 +97,9 @@ def test_validation_errors_keep_what_was_typed(buyer, sandbox, change, field, me
     # Exactly that field is marked invalid: the text box, or the radio buttons' group.
     invalid = re.findall(r'<input[^>]*aria-invalid="true"[^>]*name="([^"]+)"', html)
     if field == "payment_id":
-        assert invalid == [] and '<fieldset class="choices" aria-describedby="payment_id-error">' in html
+        # The summary's link (#payment_id) lands on the group, which points at its error.
+        assert invalid == [] and '<fieldset class="choices" id="payment_id" tabindex="-1" aria-describedby="payment_id-error">' in html
+        assert 'href="#payment_id"' in html
     else:
         assert invalid == [field]
     assert 'value="Utrecht"' in html and 'value="3511 AB"' in html
