@@ -178,3 +178,43 @@ def test_installed_shop_serves_the_buyers_path_under_the_deploy_command(built):
         output = proc.communicate(timeout=20)[0]
     assert failure is None, f"{failure}\n--- gunicorn:\n{output[-3000:]}"
     assert "TemplateNotFound" not in output and "Traceback" not in output, output[-3000:]
+
+
+def test_the_sandbox_runs_from_its_console_script_in_a_fresh_virtualenv(built, tmp_path):
+    """An integrator in any language: a new virtualenv, the wheel installed into it, and the
+    `vdm-sandbox` command it brings, started from a folder that is not the checkout. (Its
+    dependencies come from this test's own environment, so that the test needs no network.)"""
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    python = venv / "bin" / "python"
+    deps = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}  # pip itself, from this environment
+    run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(built["wheel"])], env=deps)
+    command = venv / "bin" / "vdm-sandbox"
+    assert command.exists(), "the wheel brings no vdm-sandbox command"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VDM_", "SHOP_", "SANDBOX_", "FLASK_"))}
+    env["PYTHONPATH"] = sysconfig.get_paths()["purelib"]  # flask and the rest, from this environment
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(command), "--port", str(port)], cwd=tmp_path, env={**env, "HOME": str(tmp_path)},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                events = requests.get(f"http://127.0.0.1:{port}/v1/demo/events/upcoming", timeout=2)
+                break
+            except requests.ConnectionError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail("vdm-sandbox did not start:\n" + proc.communicate(timeout=10)[0][-3000:])
+                time.sleep(0.2)
+        assert events.status_code == 200 and any(e["event_name"] == "De Storm" for e in events.json())
+        cart = requests.post(f"http://127.0.0.1:{port}/v1/demo/cart/", timeout=5)
+        assert cart.status_code == 201 and cart.json()["cart_id"]
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert f"http://127.0.0.1:{port}/v1/demo/" in output  # it says where to point your code
