@@ -190,7 +190,10 @@ def test_the_sandbox_runs_from_its_console_script_in_a_fresh_virtualenv(built, t
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
     deps = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}  # pip itself, from this environment
-    run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(built["wheel"])], env=deps)
+    # --ignore-installed: pip sees this environment's own (editable) install through PYTHONPATH,
+    # and must neither uninstall it nor count it as already there.
+    run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", str(built["wheel"])],
+        env=deps)
     command = venv / "bin" / "vdm-sandbox"
     assert command.exists(), "the wheel brings no vdm-sandbox command"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VDM_", "SHOP_", "SANDBOX_", "FLASK_"))}
