@@ -8,9 +8,7 @@ in README.md and .env.example.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping, get_type_hints
@@ -20,7 +18,10 @@ from shop.infra.i18n import FALLBACK, LANGUAGES
 from shop.infra.urls import is_local_path, is_loopback, is_web_url
 from shop.vdm import Customer
 from shop.vdm.ids import TOKEN
-from vdm_sandbox.settings import SandboxSettings, SettingsError
+
+# A shop without SHOP_SECRET_KEY runs only on its built-in sandbox: it keeps its key the way the
+# sandbox keeps its own, in the instance folder.
+from vdm_sandbox.settings import SandboxSettings, SettingsError, instance_secret
 
 
 class ConfigError(RuntimeError):
@@ -69,26 +70,6 @@ def _origins(env: Mapping[str, str], name: str) -> list[str]:
             raise ConfigError(f"{name} must list origins like https://images.example.org, got {raw!r}")
         origins.append(f"{parts.scheme}://{parts.netloc}")
     return origins
-
-
-def instance_secret(instance_path: str) -> str:
-    """A random key kept in the instance folder, shared by every worker process.
-    Only for a shop on its built-in sandbox: a shop on the real API must be given SHOP_SECRET_KEY."""
-    path = Path(instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        # Written in full to a file of its own, then linked into place: workers starting at the
-        # same moment never read a half-written key, and the first link wins for all of them.
-        draft = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
-        draft.write_text(secrets.token_urlsafe(48))
-        draft.chmod(0o600)
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
 
 
 def built_in_sandbox_settings(env: Mapping[str, str], instance_path: str) -> SandboxSettings:

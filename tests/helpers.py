@@ -316,3 +316,29 @@ def orders_in(sandbox) -> list[sqlite3.Row]:
         return db.execute("SELECT * FROM orders").fetchall()
     finally:
         db.close()
+
+
+def run_smoke(script: str, seconds: float, folder) -> str:
+    """Run `python <script> --smoke` from the top of the repository and return what it printed.
+    Past `seconds` the run is stopped (it stops its servers on the way out) and the test fails."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    out_file = Path(folder) / (Path(script).stem + ".out")
+    with open(out_file, "w") as sink:
+        run = subprocess.Popen([sys.executable, script, "--smoke"], cwd=Path(__file__).resolve().parent.parent,
+                               stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            run.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGTERM)
+            run.wait(timeout=60)
+            pytest.fail(f"{script} --smoke took over {seconds:g} s:\n" + out_file.read_text())
+    out = out_file.read_text()
+    assert run.returncode == 0, out
+    return out

@@ -4,16 +4,13 @@ their figures, and the parsers it counts with read the logs as the servers write
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
+from helpers import run_smoke
 from tools import redis_server, require
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,18 +35,7 @@ def wrk() -> str:
 def test_smoke_run_prints_every_part(tmp_path):
     wrk()
     redis_server()
-    out_file = tmp_path / "bench.out"
-    with open(out_file, "w") as sink:
-        bench = subprocess.Popen([sys.executable, "bench/run.py", "--smoke"], cwd=ROOT, stdout=sink,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            bench.wait(timeout=150)
-        except subprocess.TimeoutExpired:
-            os.killpg(bench.pid, signal.SIGTERM)  # the bench stops its servers on the way out
-            bench.wait(timeout=60)
-            pytest.fail("bench/run.py --smoke took over 150 s:\n" + out_file.read_text())
-    out = out_file.read_text()
-    assert bench.returncode == 0, out
+    out = run_smoke("bench/run.py", 150, tmp_path)
     for figure in (
         # classic
         "=== classic", "bare Flask page", "programme, new visitor", "order page: ", "peak memory per shop worker",

@@ -5,13 +5,10 @@ every check of the sale passes. And the checks themselves must be able to fail."
 from __future__ import annotations
 
 import importlib.util
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from helpers import run_smoke
 from tools import redis_server, require
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,18 +27,7 @@ STEPS = ("programme", "performance", "add", "cart", "checkout page", "checkout s
 def test_smoke_rush_passes_every_check(tmp_path):
     redis_server()
     require(importlib.util.find_spec("locust"), "Locust", "pip install -e '.[test]'")
-    out_file = tmp_path / "rush.out"
-    with open(out_file, "w") as sink:
-        rush = subprocess.Popen([sys.executable, "bench/rush.py", "--smoke"], cwd=ROOT, stdout=sink,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            rush.wait(timeout=400)  # about 10 s on an idle machine; a loaded one is slow, not broken
-        except subprocess.TimeoutExpired:
-            os.killpg(rush.pid, signal.SIGTERM)  # the rush stops its servers on the way out
-            rush.wait(timeout=60)
-            pytest.fail("bench/rush.py --smoke took over 400 s:\n" + out_file.read_text())
-    out = out_file.read_text()
-    assert rush.returncode == 0, out
+    out = run_smoke("bench/rush.py", 400, tmp_path)  # about 10 s on an idle machine; a loaded one is slow, not broken
     lines = out.splitlines()
     for check in CHECKS:
         assert any(line.startswith(f"PASS  {check}: ") for line in lines), f"{check!r} did not pass:\n{out}"

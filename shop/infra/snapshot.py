@@ -296,11 +296,7 @@ class Catalogue:
     def tick(self) -> Snapshot | None:
         """Take a newer snapshot from the store, or refresh when it is due and this process
         gets the lock. Returns the current snapshot."""
-        own = self._snapshot
-        shared = self.store.latest(own.taken_at if own else 0.0)
-        if shared is not None:
-            self.use(shared)
-        snapshot = self._snapshot
+        snapshot = self.newest()
         if snapshot is not None and snapshot.complete and snapshot.age() < self.interval:
             return snapshot
         token = self.store.acquire(max(60.0, 2 * self.interval))

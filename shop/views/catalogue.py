@@ -81,7 +81,7 @@ def show(event_id: int):
     if event is None:
         abort(404)
     performances = programme.visible(event.performances)
-    halls = list({p.location_id: hall(snapshot, p) for p in performances if hall(snapshot, p)}.values())
+    halls = [h for h in {p.location_id: hall(snapshot, p) for p in performances}.values() if h]
     body = fragment(snapshot, f"show:{event_id}", lambda: render_template(
         "_show_body.html", event=event, performances=performances, state=programme.state,
         image=safe_url(event.image), halls=halls))
