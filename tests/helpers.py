@@ -54,12 +54,6 @@ def checkout_fields(html: str) -> dict:
     return {"csrf_token": csrf_token(html), **fields}
 
 
-def submit(web, url: str, data: dict, page: str | None = None, **kwargs):
-    """POST a form the way a browser does: with the CSRF token of the page it is on."""
-    html = text(web.get(page or url, **kwargs))
-    return web.post(url, data={"csrf_token": csrf_token(html), **data}, **kwargs)
-
-
 def order_key(answer) -> str:
     """The order a checkout's redirect is about (to the payment page or to the order page)."""
     return answer.headers["Location"].rsplit("/", 1)[1]
