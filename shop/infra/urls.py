@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app, request, url_for
+
 # The names of this machine: a sandbox here may be reached over plain http.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 UNSAFE_CHARACTERS = "\"'<> \\"
@@ -52,3 +54,22 @@ def payment_url_allowed(url: str, built_in_sandbox: bool) -> bool:
     if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
         return True
     return built_in_sandbox and is_local_path(url)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """The full address of one of the shop's pages, for VdM (redirectURL), search engines and
+    calendars. SHOP_BASE_URL, when set, names the scheme and host (never a request's Host
+    header); the path, with the prefix the shop is served under, is url_for's."""
+    base = current_app.config["SHOP_BASE_URL"]
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}{url_for(endpoint, **values)}"
+
+
+def on_this_site(url: str | None) -> str | None:
+    """A path on the shop's own site (the built-in sandbox's pages and images) as the browser
+    must ask for it: under the prefix the shop is served at. Other URLs are left as they are."""
+    if url and is_local_path(url) and request:
+        return request.script_root + url
+    return url
