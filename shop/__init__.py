@@ -84,9 +84,10 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.extensions["ledger"] = open_ledger(app.config)
 
     from shop import views
-    from shop.infra import i18n, requestlog, security
+    from shop.infra import base_path, i18n, requestlog, security
 
     requestlog.init_app(app)
+    base_path.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     views.init_app(app)

@@ -41,7 +41,9 @@ def safe_url(url: str | None) -> str | None:
     http(s), or a path on this very site (the built-in sandbox's pages)."""
     if not url or any(c in url for c in UNSAFE_CHARACTERS):
         return None
-    return url if is_web_url(url) or is_local_path(url) else None
+    if is_local_path(url):
+        return on_this_site(url)
+    return url if is_web_url(url) else None
 
 
 def payment_url_allowed(url: str, built_in_sandbox: bool) -> bool:
@@ -73,3 +75,12 @@ def on_this_site(url: str | None) -> str | None:
     if url and is_local_path(url) and request:
         return request.script_root + url
     return url
+
+
+def page_scope() -> str:
+    """What a page rendered for one visitor depends on besides its data and language: the path
+    prefix it is served under (every link has it) and, when addresses come from the request
+    (no SHOP_BASE_URL), the scheme and host. A cached page is kept per scope, so a page made
+    for https://venue.example/tickets/ never reaches a visitor of another address."""
+    host = "" if current_app.config["SHOP_BASE_URL"] else request.host_url
+    return f"{host}{request.script_root}/"

@@ -18,7 +18,7 @@ from shop.extensions import cache
 from shop.infra.box_office import box_office
 from shop.infra.security import limiter
 from shop.infra.snapshot import Snapshot
-from shop.infra.urls import safe_url
+from shop.infra.urls import page_scope, safe_url
 from shop.vdm import UpstreamUnavailable
 from shop.vdm.ids import MAX_INTEGER_ID
 from shop.views.forms import FIELD_PREFIX, tickets_form
@@ -32,7 +32,7 @@ def fragment(snapshot: Snapshot, name: str, render, seconds: float | None = None
     """A part of a page that is the same for every visitor in one language, rendered once per
     snapshot (a new snapshot has a new version, so a change at VdM shows with the next one),
     and at most `seconds` old (so that performances that have started leave it meanwhile)."""
-    key = f"fragment:{snapshot.version}:{name}:{get_locale()}"
+    key = f"fragment:{page_scope()}:{snapshot.version}:{name}:{get_locale()}"
     html = cache.get(key)
     if html is None:
         html = render()

@@ -60,8 +60,7 @@ def payment_url_allowed(url: str) -> bool:
 
 
 def return_url() -> str:
-    base = current_app.config["SHOP_BASE_URL"] or request.url_root.rstrip("/")
-    return base + url_for("orders.payment_return")
+    return urls.absolute_url("orders.payment_return")
 
 
 def placement() -> Placement:
@@ -75,7 +74,7 @@ def to_payment(entry: Entry):
     ordered = [c for c in session.get("ordered_carts", []) if c != entry.cart_id]
     session["ordered_carts"] = (ordered + [entry.cart_id])[-5:]
     if entry.payment_url:
-        return redirect(entry.payment_url, 303)
+        return redirect(urls.on_this_site(entry.payment_url), 303)
     return redirect(url_for("orders.order", order_key=entry.order_key), 303)
 
 

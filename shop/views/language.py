@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 
@@ -14,7 +14,9 @@ bp = Blueprint("language", __name__)
 
 def safe_next(target: str | None) -> str:
     """Back to the page the switch was on: only a path on this site, else the programme."""
-    return target if target and urls.is_local_path(target) else url_for("catalogue.programme")
+    if target and urls.is_local_path(target):
+        return request.script_root + target  # the page's path within the shop (request.full_path)
+    return url_for("catalogue.programme")
 
 
 class LanguageForm(FlaskForm):

@@ -13,7 +13,7 @@ from shop.domain import cart_session
 from shop.domain.ledger import LedgerUnavailable
 from shop.infra.box_office import box_office
 from shop.infra.security import limiter
-from shop.infra.urls import safe_url
+from shop.infra.urls import on_this_site, safe_url
 from shop.vdm import NotFound, OrderState, VdmError
 from shop.views.errors import error_page
 from shop.views.forms import ID
@@ -86,7 +86,7 @@ def order(order_key: str):
         gave_up=waiting and automatic and refresh is None, stopped=waiting and not automatic,
         tickets_url=safe_url(status.tickets_url) if status else None,
         receipt_url=safe_url(status.receipt_url) if status else None,
-        payment_url=entry.payment_url if entry else None, shows=shows,
+        payment_url=on_this_site(entry.payment_url) if entry else None, shows=shows,
         restore_form=RestoreCartForm() if state == OrderState.CANCELLED and _usable_cart(entry) else None,
     ), http_status
 
