@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
 
@@ -62,14 +62,34 @@ def _redis_url(env: Mapping[str, str], name: str) -> str:
     return raw
 
 
+# An origin's host and port as a Content-Security-Policy source may have them: nothing that could end the
+# source or the directive (";", quotes, a user name), a wildcard only for the subdomains of a host.
+HOST_SOURCE = re.compile(r"(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
 def _origins(env: Mapping[str, str], name: str) -> list[str]:
     origins = []
     for raw in env.get(name, "").replace(",", " ").split():
         parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        if (parts.scheme not in ("http", "https") or not HOST_SOURCE.fullmatch(parts.netloc)
+                or parts.path not in ("", "/") or parts.query or parts.fragment):
             raise ConfigError(f"{name} must list origins like https://images.example.org, got {raw!r}")
         origins.append(f"{parts.scheme}://{parts.netloc}")
     return origins
+
+
+def _folder(env: Mapping[str, str], name: str, parts: tuple[str, ...]) -> str:
+    """An existing folder holding at least one of `parts`, as an absolute path; empty when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    folder = Path(raw).expanduser().resolve()
+    if not folder.is_dir():
+        raise ConfigError(f"{name} must be an existing folder, got {raw!r}")
+    if not any((folder / part).is_dir() for part in parts):
+        # Most likely the theme's templates/ itself, or its parent: nothing would change, silently.
+        raise ConfigError(f"{name} must be a folder with {' or '.join(f'{p}/' for p in parts)} in it, got {raw!r}")
+    return str(folder)
 
 
 def built_in_sandbox_settings(env: Mapping[str, str], instance_path: str) -> SandboxSettings:
@@ -117,6 +137,8 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         # How many reverse proxies in front of the shop to believe about the client and https.
         "SHOP_TRUST_PROXY": int(_float(env, "SHOP_TRUST_PROXY", 0)),
         "SHOP_IMAGE_HOSTS": _origins(env, "SHOP_IMAGE_HOSTS"),
+        # The venue's sites that may show the shop in a frame (empty: none may).
+        "SHOP_FRAME_ANCESTORS": _origins(env, "SHOP_FRAME_ANCESTORS"),
         # Shared state for several processes and hosts: cache, status throttle, rate limits, ledger.
         "SHOP_REDIS_URL": _redis_url(env, "SHOP_REDIS_URL"),
         # The largest request body the shop reads (its biggest form is a few KiB); larger gets 413.
@@ -208,6 +230,8 @@ def venue_settings(env: Mapping[str, str], sandbox: bool) -> dict:
         "VENUE_CONTACT": [line.strip() for line in env.get("VENUE_CONTACT", "").split("|") if line.strip()],
         "VENUE_PRIVACY_URL": _url(env, "VENUE_PRIVACY_URL", relative=True),
         "VENUE_TERMS_URL": _url(env, "VENUE_TERMS_URL", relative=True),
+        # The venue's own templates and static files, in front of the shop's (shop/infra/theme.py).
+        "SHOP_THEME_DIR": _folder(env, "SHOP_THEME_DIR", ("templates", "static")),
     }
 
 
@@ -224,6 +248,7 @@ class Settings:
     shop_base_url: str  # empty (only with a sandbox on this machine): the request's own address
     shop_trust_proxy: int  # how many reverse proxies to believe about the client and https
     shop_image_hosts: tuple[str, ...]
+    shop_frame_ancestors: tuple[str, ...]  # origins that may frame the shop
     shop_redis_url: str  # shared state for several processes and hosts
     shop_max_body_bytes: int
     shop_catalogue_refresh: float
@@ -236,6 +261,7 @@ class Settings:
     venue_contact: tuple[str, ...]
     venue_privacy_url: str
     venue_terms_url: str
+    shop_theme_dir: str  # empty: no theme, the shop's own look
     shop_hold_max_per_performance: int
     shop_hold_max: int
     shop_hold_minutes: float
@@ -283,6 +309,8 @@ def _as_text(name: str, value: Any) -> str:
     kind = get_type_hints(Settings).get(name.lower(), str)
     if isinstance(value, str):
         return value
+    if isinstance(value, PurePath) and kind is str:  # a folder (SHOP_THEME_DIR) given as a Path
+        return str(value)
     numeric = kind in (int, float)
     if isinstance(value, bool) and numeric:
         return "1" if value else "0"
