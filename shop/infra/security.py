@@ -35,6 +35,8 @@ def content_security_policy(app: Flask) -> str:
             images.append(origin)
             if origin.startswith("http:"):
                 forms.append(origin)
+    # Only the venue's own sites may show the shop in a frame, when it names them (SHOP_FRAME_ANCESTORS).
+    ancestors = " ".join(cfg["SHOP_FRAME_ANCESTORS"]) or "'none'"
     return "; ".join([
         "default-src 'self'",
         f"img-src {' '.join(dict.fromkeys(images))}",
@@ -43,7 +45,7 @@ def content_security_policy(app: Flask) -> str:
         "object-src 'none'",
         "base-uri 'none'",
         f"form-action {' '.join(dict.fromkeys(forms))}",
-        "frame-ancestors 'none'",
+        f"frame-ancestors {ancestors}",
     ])
 
 
@@ -100,11 +102,14 @@ def check_body(limit: int):
     return None
 
 
-def security_headers(response, csp: str):
+def security_headers(response, csp: str, embeddable: bool = False):
     response.headers.setdefault("Content-Security-Policy", csp)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    if not embeddable:
+        # For browsers that do not know frame-ancestors. It cannot name origins: with the venue's sites
+        # allowed, DENY would refuse them in exactly those browsers, so then it is not sent at all.
+        response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
@@ -126,7 +131,8 @@ def init_app(app: Flask) -> None:
     cfg.update(MAX_CONTENT_LENGTH=limit, MAX_FORM_MEMORY_SIZE=limit, MAX_FORM_PARTS=MAX_FORM_PARTS)
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: check_body(limit))
     csp = content_security_policy(app)
-    app.after_request(lambda response: security_headers(response, csp))
+    embeddable = bool(cfg["SHOP_FRAME_ANCESTORS"])
+    app.after_request(lambda response: security_headers(response, csp, embeddable))
 
     cfg.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     cfg.setdefault("RATELIMIT_HEADERS_ENABLED", True)
