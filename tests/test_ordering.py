@@ -3,27 +3,34 @@ confirmed, and every outcome named. The VdM side is a fake; the ledger is the re
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from demo import DE_STORM_FIRST, IDEAL, STANDARD
+from demo import DE_STORM, DE_STORM_FIRST, GROTE_ZAAL, IDEAL, STADSPAS, STANDARD
 
 from shop.domain import ordering
 from shop.domain.ledger import CREATED, UNCERTAIN, Ledger
 from shop.domain.ordering import Order, Placement
+from shop.infra.snapshot import Snapshot
 from shop.vdm import (
     BudgetSpent,
     Cart,
     CartNotFound,
     ConnectFailed,
     Customer,
+    Event,
     OrderCreated,
+    PaymentMethod,
+    Performance,
     Rejected,
     UpstreamTimeout,
 )
-from shop.vdm.models import Seat, now
+from shop.vdm.models import VENUE_TZ, Seat, now
 
 ANN = Customer(email="ann@example.org", firstname="Ann", lastname="Smit")
 
@@ -169,3 +176,68 @@ def test_many_submits_at_once_make_one_order(placement, vdm):
 
 def test_the_settled_state_of_a_cart_never_ordered_is_none(placement):
     assert placement.settled("cart-1") is None
+
+
+# --- what was bought, kept with the order (issue 13) --------------------------------------------------
+
+STARTS = datetime(2026, 12, 6, 20, 15, tzinfo=VENUE_TZ)
+
+
+def catalogue() -> Snapshot:
+    """The catalogue as the shop had it: the show's name differs from the cart's seat names, so
+    that a test can tell where a line's show came from."""
+    storm = Performance(DE_STORM_FIRST, DE_STORM, "De Storm (catalogue)", "", "", None, None, STARTS,
+                        STARTS + timedelta(hours=2, minutes=15), None, "pub", 10, GROTE_ZAAL, "Grote Zaal")
+    return Snapshot(time.time(), (Event(DE_STORM, "De Storm (catalogue)", "", "", None, (storm,)),),
+                    payment_methods=(PaymentMethod(IDEAL, "iDEAL", Decimal("0.35")),))
+
+
+def mixed_cart() -> Cart:
+    seats = (seat("s1"), seat("s2"), replace(seat("s3", "18.38"), discount_id=STADSPAS, discount_name="Stadspas"))
+    return Cart("cart-1", seats, Decimal("67.38"))
+
+
+def test_the_order_keeps_the_lines_of_the_cart_the_buyer_confirmed(ledger, vdm):
+    vdm.carts["cart-1"] = mixed_cart()
+    placement = Placement(ledger, vdm, version_of=version, payment_url_allowed=lambda url: True, wait_seconds=2,
+                          catalogue=catalogue)
+    outcome = placement.place(confirmed("s1,s2,s3"))
+    kept = ledger.by_order("KEY-1").purchase
+    assert outcome.entry.purchase == kept  # what the buyer is sent on with is what the ledger holds
+    standard, stadspas = kept.lines
+    assert (standard.ticket_type, standard.price, standard.quantity) == ("Standaard", Decimal("24.50"), 2)
+    assert (stadspas.ticket_type, stadspas.price, stadspas.quantity) == ("Stadspas", Decimal("18.38"), 1)
+    assert standard.show == "De Storm (catalogue)" and standard.show_id == DE_STORM and standard.hall == "Grote Zaal"
+    assert standard.starts_at == STARTS and standard.ends_at == STARTS + timedelta(hours=2, minutes=15)
+    assert standard.starts_at.tzinfo == VENUE_TZ and standard.location_id == GROTE_ZAAL and standard.seat is None
+    assert (kept.total, kept.payment_cost, kept.total_paid) == (Decimal("67.38"), Decimal("0.35"), Decimal("67.73"))
+    assert [len(lines) for lines in kept.by_performance()] == [2]
+
+
+def test_without_the_catalogue_the_lines_come_from_the_cart_alone(placement, ledger):
+    placement.place(confirmed())
+    (line,) = ledger.get("cart-1").purchase.lines
+    assert (line.performance_id, line.show, line.hall, line.show_id, line.ends_at) == (
+        DE_STORM_FIRST, "De Storm", "Grote Zaal", None, None)
+    assert ledger.get("cart-1").purchase.payment_cost == Decimal("0.00")
+
+
+def test_a_failure_to_describe_the_cart_never_stops_the_order(ledger, vdm):
+    def broken():
+        raise RuntimeError("no catalogue")
+
+    placement = Placement(ledger, vdm, version_of=version, payment_url_allowed=lambda url: True, wait_seconds=2,
+                          catalogue=broken)
+    outcome = placement.place(confirmed())
+    assert isinstance(outcome, ordering.ToPayment) and vdm.orders == ["cart-1"]
+    assert ledger.get("cart-1").state == CREATED and ledger.get("cart-1").purchase is None
+
+
+def test_a_purchase_the_ledger_cannot_read_leaves_the_order_without_lines(placement, ledger):
+    placement.place(confirmed())
+    db = sqlite3.connect(ledger.path)
+    db.execute("UPDATE ledger SET purchase = ? WHERE cart_id = ?", ('{"lines": [{"show": "half"}]}', "cart-1"))
+    db.commit()
+    db.close()
+    entry = ledger.by_order("KEY-1")
+    assert entry.state == CREATED and entry.purchase is None

@@ -11,6 +11,10 @@ the buyer to try again in a minute.
 
 The SQLite file holds order keys and payment links, which open buyers' orders: only the
 shop's user may read it.
+
+With a created order the ledger keeps what was bought (a `Purchase`: the lines of the cart the
+buyer confirmed), because VdM's order status names only seats and show names. It holds nothing
+about the buyer: the order page shows it to anyone with the order's key.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator
 
 from shop.extensions import RedisUnavailable, redis_link
+from shop.vdm.models import VENUE_TZ
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +51,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     state TEXT NOT NULL,
     order_key TEXT,
     payment_url TEXT,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    purchase TEXT
 );
 CREATE INDEX IF NOT EXISTS ledger_by_order ON ledger (order_key);
 CREATE TABLE IF NOT EXISTS session_carts (
@@ -61,11 +69,93 @@ class LedgerUnavailable(Exception):
 
 
 @dataclass(frozen=True)
+class OrderLine:
+    """Tickets of one type at one price for one performance, as the catalogue told them when
+    the order was placed. Only what any visitor of the programme may see."""
+
+    performance_id: int
+    show_id: int | None  # the show's page (None when the catalogue no longer had the performance)
+    show: str
+    starts_at: datetime  # the venue's time
+    ends_at: datetime | None
+    hall: str
+    location_id: int | None  # the hall's address, from the catalogue's halls
+    ticket_type: str
+    price: Decimal
+    quantity: int
+    seat: str | None = None  # a numbered seat (issue 14): then one line per seat
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.price * self.quantity
+
+    def as_dict(self) -> dict:
+        return {"performance_id": self.performance_id, "show_id": self.show_id, "show": self.show,
+                "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat() if self.ends_at else None,
+                "hall": self.hall, "location_id": self.location_id, "ticket_type": self.ticket_type,
+                "price": str(self.price), "quantity": self.quantity, "seat": self.seat}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OrderLine:
+        return cls(int(d["performance_id"]), _int_or_none(d.get("show_id")), str(d["show"]), _moment(d["starts_at"]),
+                   _moment(d["ends_at"]) if d.get("ends_at") else None, str(d["hall"]),
+                   _int_or_none(d.get("location_id")), str(d["ticket_type"]), Decimal(d["price"]),
+                   int(d["quantity"]), d.get("seat"))
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """What an order is for: its lines, the cart's total and the payment method's surcharge."""
+
+    lines: tuple[OrderLine, ...]
+    total: Decimal  # the cart's total, as VdM gave it
+    payment_cost: Decimal = Decimal("0.00")  # added by the payment provider on top of the total
+
+    @property
+    def total_paid(self) -> Decimal:
+        return self.total + self.payment_cost
+
+    def by_performance(self) -> list[tuple[OrderLine, ...]]:
+        """The lines per performance, soonest first (the first line of each names the performance)."""
+        groups: dict[int, list[OrderLine]] = {}
+        for line in sorted(self.lines, key=lambda line: (line.starts_at, line.performance_id)):
+            groups.setdefault(line.performance_id, []).append(line)
+        return [tuple(lines) for lines in groups.values()]
+
+    def as_dict(self) -> dict:
+        return {"lines": [line.as_dict() for line in self.lines], "total": str(self.total),
+                "payment_cost": str(self.payment_cost)}
+
+    @classmethod
+    def read(cls, data: dict | str | None) -> Purchase | None:
+        """From the ledger (an object in Redis, JSON text in SQLite). None for an entry written
+        before the ledger kept purchases, or one it cannot read: the order page does without."""
+        if not data:
+            return None
+        try:
+            d = json.loads(data) if isinstance(data, str) else data
+            return cls(tuple(OrderLine.from_dict(line) for line in d["lines"]), Decimal(d["total"]),
+                       Decimal(d.get("payment_cost") or "0.00"))
+        except (KeyError, TypeError, ValueError, InvalidOperation) as error:
+            log.warning("the ledger holds a purchase it cannot read: %s", error)
+            return None
+
+
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(VENUE_TZ)
+
+
+def _int_or_none(value) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
 class Entry:
     cart_id: str
     state: str
     order_key: str | None
     payment_url: str | None
+    purchase: Purchase | None = None  # for a created order (None for one created before purchases were kept)
 
 
 class Ledger:
@@ -77,6 +167,7 @@ class Ledger:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            _add_purchase_column(db)
             # Like Redis's expiry: after a month no payment comes back for these carts.
             db.execute("DELETE FROM ledger WHERE updated_at < ?", (time.time() - RedisLedger.TTL,))
             db.execute("DELETE FROM session_carts WHERE updated_at < ?", (time.time() - 3600,))
@@ -134,9 +225,10 @@ class Ledger:
                          "(state = ? OR (state = ? AND updated_at < ?))",
                          (CREATING, time.time(), cart_id, UNCERTAIN, CREATING, time.time() - self.stale_after)) == 1
 
-    def created(self, cart_id: str, order_key: str, payment_url: str | None) -> None:
-        self._run("UPDATE ledger SET state = ?, order_key = ?, payment_url = ?, updated_at = ? WHERE cart_id = ?",
-                  (CREATED, order_key, payment_url, time.time(), cart_id))
+    def created(self, cart_id: str, order_key: str, payment_url: str | None, purchase: Purchase | None = None) -> None:
+        bought = json.dumps(purchase.as_dict()) if purchase else None
+        self._run("UPDATE ledger SET state = ?, order_key = ?, payment_url = ?, purchase = ?, updated_at = ? "
+                  "WHERE cart_id = ?", (CREATED, order_key, payment_url, bought, time.time(), cart_id))
 
     def uncertain(self, cart_id: str) -> None:
         self._run("UPDATE ledger SET state = ?, updated_at = ? WHERE cart_id = ?", (UNCERTAIN, time.time(), cart_id))
@@ -164,7 +256,9 @@ class Ledger:
         if row is None:
             return None
         state = _state(row["state"], row["updated_at"], self.stale_after)
-        return Entry(row["cart_id"], state, row["order_key"], row["payment_url"]) if state else None
+        if not state:
+            return None
+        return Entry(row["cart_id"], state, row["order_key"], row["payment_url"], Purchase.read(row["purchase"]))
 
 
 def _state(state: str, updated_at: float, stale_after: float) -> str | None:
@@ -174,6 +268,18 @@ def _state(state: str, updated_at: float, stale_after: float) -> str | None:
     if state == CHANGING and updated_at < time.time() - LEASE_SECONDS:
         return None
     return state
+
+
+def _add_purchase_column(db: sqlite3.Connection) -> None:
+    """A ledger file from before purchases were kept gets their column; its orders keep working
+    without one. Two workers starting at once may both try: the second finds it there."""
+    if any(row["name"] == "purchase" for row in db.execute("PRAGMA table_info(ledger)")):
+        return
+    try:
+        db.execute("ALTER TABLE ledger ADD COLUMN purchase TEXT")
+    except sqlite3.OperationalError as error:
+        if "duplicate column" not in str(error):
+            raise
 
 
 def _private(path: str) -> None:
@@ -253,9 +359,10 @@ class RedisLedger:
         return f"{self.prefix}cart:{cart_id}"
 
     @staticmethod
-    def _value(state: str, order_key: str | None = None, payment_url: str | None = None) -> str:
+    def _value(state: str, order_key: str | None = None, payment_url: str | None = None,
+               purchase: Purchase | None = None) -> str:
         return json.dumps({"state": state, "order_key": order_key, "payment_url": payment_url,
-                           "updated_at": time.time()})
+                           "updated_at": time.time(), "purchase": purchase.as_dict() if purchase else None})
 
     def claim(self, cart_id: str) -> bool:
         with self._redis() as redis:
@@ -280,9 +387,9 @@ class RedisLedger:
             return bool(self._reclaim(keys=[self._key(cart_id)],
                                       args=[self._value(CREATING), time.time() - self.stale_after, self.TTL]))
 
-    def created(self, cart_id: str, order_key: str, payment_url: str | None) -> None:
+    def created(self, cart_id: str, order_key: str, payment_url: str | None, purchase: Purchase | None = None) -> None:
         with self._redis() as redis, redis.pipeline() as pipe:
-            pipe.set(self._key(cart_id), self._value(CREATED, order_key, payment_url), ex=self.TTL)
+            pipe.set(self._key(cart_id), self._value(CREATED, order_key, payment_url, purchase), ex=self.TTL)
             pipe.set(f"{self.prefix}order:{order_key}", cart_id, ex=self.TTL)
             pipe.execute()
 
@@ -305,7 +412,9 @@ class RedisLedger:
             return None
         data = json.loads(raw)
         state = _state(data["state"], data["updated_at"], self.stale_after)
-        return Entry(cart_id, state, data["order_key"], data["payment_url"]) if state else None
+        if not state:
+            return None
+        return Entry(cart_id, state, data["order_key"], data["payment_url"], Purchase.read(data.get("purchase")))
 
     def by_order(self, order_key: str) -> Entry | None:
         with self._redis() as redis:

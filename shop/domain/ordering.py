@@ -6,7 +6,8 @@ returns what happened; the checkout view turns each outcome into a page.
 The ledger (shop/ledger.py) keeps, per cart id, one of these states:
 
     (none)     ── claim ──────────────────────────────▶ CREATING
-    CREATING   ── VdM answered with an order ─────────▶ CREATED   (order key, payment URL)
+    CREATING   ── VdM answered with an order ─────────▶ CREATED   (order key, payment URL,
+                                                                   what was bought)
     CREATING   ── VdM surely did nothing ─────────────▶ (none)    (release: refused, not sent,
                                                                    cart changed or gone)
     CREATING   ── no usable answer (time-out, 5xx) ───▶ UNCERTAIN
@@ -23,17 +24,26 @@ again under the claim), and seats added in another tab meanwhile go into a new c
 Every other request for the same cart (a double click, a reload, another tab or host) waits
 for the state to settle and then follows it: CREATED goes to the same payment page,
 UNCERTAIN asks the buyer first.
+
+What was bought (a `Purchase`) is taken from the cart read under the claim, which is the cart
+the buyer confirmed, with the show, times and hall from the catalogue snapshot, and kept with
+CREATED: VdM's order status tells only seat ids and show names, and the order page and the
+buyer's calendar file need more.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Callable
 
-from shop.domain.ledger import CHANGING, CREATED, CREATING, Entry, LedgerUnavailable
-from shop.vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, VdmError
+from shop.domain.ledger import CHANGING, CREATED, CREATING, Entry, LedgerUnavailable, OrderLine, Purchase
+from shop.vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, Seat, VdmError
+
+if TYPE_CHECKING:
+    from shop.infra.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +96,33 @@ class StillCreating:
 Outcome = ToPayment | Refused | CartChanged | CartGone | NothingOrdered | MayExist | ProbablyCreated | StillCreating
 
 
+# --- what was bought -------------------------------------------------------------------------
+
+
+def purchase_of(cart: Cart, payment_id: int, snapshot: Snapshot | None) -> Purchase:
+    """The cart as the buyer confirmed it: one line per performance, ticket type and price, with
+    the show, its times and hall from the catalogue (from the cart itself when the catalogue
+    does not have the performance), and the chosen payment method's surcharge."""
+    lines: dict[tuple, OrderLine] = {}
+    for seat in cart.seats:
+        key = (seat.event_id, seat.discount_id, seat.discount_name, seat.price)
+        known = lines.get(key)
+        lines[key] = replace(known, quantity=known.quantity + 1) if known else _line(seat, snapshot)
+    costs = {method.id: method.cost for method in snapshot.payment_methods} if snapshot else {}
+    return Purchase(tuple(lines.values()), cart.total, costs.get(payment_id, Decimal("0.00")))
+
+
+def _line(seat: Seat, snapshot: Snapshot | None) -> OrderLine:
+    found = snapshot.performance(seat.event_id) if snapshot else None
+    if found is None:
+        return OrderLine(seat.event_id, None, seat.event_name, seat.starts_at, None, seat.location_name, None,
+                         seat.discount_name, seat.price, 1)
+    show, performance = found
+    return OrderLine(performance.id, show.id, show.name or seat.event_name, performance.starts_at,
+                     performance.ends_at, performance.location_name or seat.location_name, performance.location_id,
+                     seat.discount_name, seat.price, 1)
+
+
 # --- placing ----------------------------------------------------------------------------------
 
 
@@ -114,12 +151,14 @@ class Order:
 
 class Placement:
     def __init__(self, ledger, client, *, version_of: Callable[[Cart], str],
-                 payment_url_allowed: Callable[[str], bool], wait_seconds: float):
+                 payment_url_allowed: Callable[[str], bool], wait_seconds: float,
+                 catalogue: Callable[[], Snapshot | None] = lambda: None):
         self.ledger = ledger
         self.client = client
         self.version_of = version_of
         self.payment_url_allowed = payment_url_allowed
         self.wait_seconds = wait_seconds
+        self.catalogue = catalogue  # the current snapshot, for the shows, times and halls of what is bought
 
     def follow(self, cart_id: str) -> Entry | None:
         return settle(self.ledger, cart_id, self.wait_seconds)
@@ -172,6 +211,7 @@ class Placement:
             return self._nothing(cart_id, NothingOrdered())
         if cart.is_empty or self.version_of(cart) != order.version:
             return self._nothing(cart_id, CartChanged(cart))
+        purchase = self._purchase(cart, order.payment_id)
         try:
             created = self.client.create_order(cart_id, order.payment_id, order.redirect_url, order.customer)
         except CartNotFound:
@@ -188,8 +228,17 @@ class Placement:
         if not safe:
             log.error("VdM gave order %s a payment URL the shop will not follow", created.order_key)
         payment_url = created.url if safe else None
-        self._note(self.ledger.created, cart_id, created.order_key, payment_url)
-        return ToPayment(Entry(cart_id, CREATED, created.order_key, payment_url), unsafe_payment_url=not safe)
+        self._note(self.ledger.created, cart_id, created.order_key, payment_url, purchase)
+        return ToPayment(Entry(cart_id, CREATED, created.order_key, payment_url, purchase),
+                         unsafe_payment_url=not safe)
+
+    def _purchase(self, cart: Cart, payment_id: int) -> Purchase | None:
+        """What is bought, for the order page: never a reason for an order not to be placed."""
+        try:
+            return purchase_of(cart, payment_id, self.catalogue())
+        except Exception:
+            log.exception("what cart %s holds could not be described; its order page will say less", cart.id)
+            return None
 
     def _cart_gone(self, cart_id: str, after_uncertain: bool) -> Outcome:
         if after_uncertain:  # the earlier try most likely turned the cart into an order

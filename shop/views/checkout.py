@@ -65,7 +65,7 @@ def return_url() -> str:
 
 def placement() -> Placement:
     return Placement(ledger(), box_office(), version_of=cart_version, payment_url_allowed=payment_url_allowed,
-                     wait_seconds=current_app.config["VDM_READ_TIMEOUT"] + 2)
+                     wait_seconds=current_app.config["VDM_READ_TIMEOUT"] + 2, catalogue=box_office().catalogue.current)
 
 
 def to_payment(entry: Entry):
