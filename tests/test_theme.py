@@ -6,7 +6,9 @@ shows it in a real browser."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -14,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from demo import DE_STORM, DE_STORM_FIRST, STANDARD
 from helpers import Buyer, text
-from tools import ROOT
+from tools import ROOT, vnu
 
 from shop import STATIC
 from shop.settings import ConfigError
@@ -200,3 +202,18 @@ def test_the_theme_folder_is_read_from_the_environment_as_a_path(make_app, sandb
     monkeypatch.chdir(ROOT)
     app = make_app(sandbox.url, SHOP_THEME_DIR="examples/theme")
     assert app.config["SHOP_THEME_DIR"] == str(EXAMPLE_THEME)  # absolute: a worker's folder may differ
+
+
+def test_the_themed_pages_and_the_themes_stylesheet_are_valid(themed_buyer, tmp_path):
+    """The Nu Html Checker on the pages as the theme frames them, and on theme.css."""
+    files = []
+    for path in BUYERS_PAGES:
+        page = tmp_path / f"{path.strip('/').replace('/', '-') or 'programme'}.html"
+        page.write_text(themed_buyer.reads(path), encoding="utf-8")
+        files.append(str(page))
+    checked = subprocess.run([*vnu(), "--format", "json", "--also-check-css", *files,
+                              str(EXAMPLE_THEME / "static" / "theme.css")], capture_output=True, text=True, timeout=120)
+    messages = json.loads(checked.stderr or checked.stdout)["messages"]
+    errors = [f"{m['url'].rsplit('/', 1)[-1]}: {m['message']} [{m.get('extract', '').strip()[:80]}]"
+              for m in messages if m["type"] == "error"]
+    assert errors == []
