@@ -55,6 +55,12 @@ def test_the_themes_header_and_footer_on_every_page_of_the_purchase(themed_buyer
     assert '<h1>Your details</h1>' in html  # the checkout's own page, inside the theme's frame
 
 
+def test_the_themes_texts_are_the_shops_and_so_translated(themed_buyer):
+    footer = re.search(r'<footer class="site-footer theme-footer">.*</footer>', themed_buyer.reads("/", language="nl"),
+                       re.S).group(0)
+    assert ">Programma</a>" in footer and "Kaarten worden verkocht via VoordeMensen." in footer
+
+
 def test_the_theme_changes_nothing_without_the_setting(web):
     html = text(web.get("/"))
     assert "theme-masthead" not in html and "theme.css" not in html
@@ -198,7 +204,7 @@ def test_a_theme_folder_that_cannot_be_used_stops_the_start(make_app, sandbox, f
     assert message in str(refused.value)
 
 
-def test_the_theme_folder_is_read_from_the_environment_as_a_path(make_app, sandbox, monkeypatch):
+def test_a_relative_theme_folder_is_made_absolute(make_app, sandbox, monkeypatch):
     monkeypatch.chdir(ROOT)
     app = make_app(sandbox.url, SHOP_THEME_DIR="examples/theme")
     assert app.config["SHOP_THEME_DIR"] == str(EXAMPLE_THEME)  # absolute: a worker's folder may differ
