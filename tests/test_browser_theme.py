@@ -10,7 +10,7 @@ import re
 
 import pytest
 from demo import DE_STORM, DE_STORM_FIRST
-from flask import Flask
+from flask import Flask, request
 from helpers import SECRET, LiveServer, catalogue_ready
 from test_browser import AXE, CHROMIUM_ARGS, SHOTS, VIEWPORTS, WCAG, Buyer, check_out, choose_tickets, sideways
 from test_theme import EXAMPLE_THEME
@@ -181,8 +181,6 @@ def venue_site():
 
     @site.get("/")
     def page():
-        from flask import request
-
         return (f'<!doctype html><html lang="en"><title>Venue</title><h1>Our venue</h1>'
                 f'<iframe src="{request.args["shop"]}/" title="Tickets" width="1000" height="1400"></iframe>')
 
