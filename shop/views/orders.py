@@ -15,6 +15,7 @@ from shop.infra.box_office import box_office
 from shop.infra.security import limiter
 from shop.infra.urls import on_this_site, safe_url
 from shop.vdm import NotFound, OrderState, VdmError
+from shop.views import calendar
 from shop.views.errors import error_page
 from shop.views.forms import ID
 
@@ -80,13 +81,16 @@ def order(order_key: str):
         entry = current_app.extensions["ledger"].by_order(order_key)
     except LedgerUnavailable:  # Redis is away: the page without the payment link or the cart's return
         entry = None
-    shows = Counter(seat.event_name for seat in status.seats) if status else Counter()
+    purchase = entry.purchase if entry else None
+    # An order the ledger does not know (made elsewhere, or before it kept purchases): what VdM says.
+    shows = Counter(seat.event_name for seat in status.seats) if status and not purchase else Counter()
     return render_template(
         "order.html", order_key=order_key, status=status, state=state, refresh=refresh, next_check=check + 1,
         gave_up=waiting and automatic and refresh is None, stopped=waiting and not automatic,
         tickets_url=safe_url(status.tickets_url) if status else None,
         receipt_url=safe_url(status.receipt_url) if status else None,
-        payment_url=on_this_site(entry.payment_url) if entry else None, shows=shows,
+        payment_url=on_this_site(entry.payment_url) if entry else None, shows=shows, purchase=purchase,
+        calendar_offered=bool(purchase) and state in calendar.OFFERED,
         restore_form=RestoreCartForm() if state == OrderState.CANCELLED and _usable_cart(entry) else None,
     ), http_status
 
