@@ -53,14 +53,33 @@ def test_the_venues_sites_may_frame_the_shop(embedded):
         assert "script-src 'none'" in headers["Content-Security-Policy"], path  # the rest as strict as ever
 
 
+def tags(html: str, name: str) -> list[str]:
+    return re.findall(rf"<{name}\b[^>]*>", html)
+
+
 def test_embedded_the_checkout_leaves_the_frame_for_the_payment(embedded):
     assert 'target="_top"' in checkout_form_tag(embedded.reads("/checkout/"))
     # Only the checkout: the ticket choice, the cart and the language switch stay in the frame.
     for path in ("/", f"/performances/{DE_STORM_FIRST}", "/cart/"):
-        assert "target=" not in embedded.reads(path), path
+        page = embedded.reads(path)
+        assert [form for form in tags(page, "form") if "target=" in form] == [], path
+        assert [a for a in tags(page, "a") if 'href="/' in a and "target=" in a] == [], path
     # The form's answer is the way to the payment page, which the browser opens at the top.
     embedded.checks_out()
     assert embedded.payment_url
+
+
+def test_embedded_links_to_other_sites_leave_the_frame(make_app, sandbox):
+    """Maps and the venue's own pages refuse to be framed, or would show a site inside itself."""
+    buyer = Buyer(make_app(sandbox.url, SHOP_FRAME_ANCESTORS=ANCESTORS, VENUE_PRIVACY_URL=f"{VENUE}/privacy",
+                           VENUE_TERMS_URL=f"{VENUE}/terms").test_client())
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    for path in (f"/performances/{DE_STORM_FIRST}", "/checkout/"):
+        away = [a for a in tags(buyer.reads(path), "a") if 'href="http' in a]
+        assert len(away) >= 2 and all('target="_top"' in a for a in away), (path, away)
+    # Not embedded, every link opens where it is.
+    plain = Buyer(make_app(sandbox.url, VENUE_PRIVACY_URL=f"{VENUE}/privacy").test_client())
+    assert [a for a in tags(plain.reads(f"/performances/{DE_STORM_FIRST}"), "a") if "target=" in a] == []
 
 
 def test_the_order_page_works_at_the_top_without_the_frames_session(embedded, make_app, sandbox):
