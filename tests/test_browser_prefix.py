@@ -1,6 +1,7 @@
 """In Chromium, the whole purchase at https://venue.example/tickets/ as a venue's proxy serves
-it: the shop (with its built-in sandbox's payment page) behind a proxy that passes the path on
-and says the prefix in X-Forwarded-Prefix. The browser never leaves the prefix."""
+it: the shop in the example theme (with its built-in sandbox's payment page) behind a proxy
+that passes the path on and says the prefix in X-Forwarded-Prefix. The browser never leaves
+the prefix, and the theme's files come from under it too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 
 import pytest
 from helpers import SECRET, LiveServer, catalogue_ready
+from tools import ROOT
 from test_browser import Buyer, browser, check_out, choose_tickets  # noqa: F401 (browser is a fixture)
 
 from shop import create_app
@@ -22,6 +24,7 @@ PREFIX = "/tickets"
 def shop_under_prefix(tmp_path_factory):
     folder = tmp_path_factory.mktemp("prefix")
     shop = LiveServer(create_app({"SHOP_SECRET_KEY": SECRET, "SHOP_TRUST_PROXY": 1,
+                                  "SHOP_THEME_DIR": str(ROOT / "examples" / "theme"),
                                   "SHOP_RATE_LIMIT_CART": "1000 per minute", "SHOP_RATE_LIMIT_ORDER": "1000 per minute"},
                                  instance_path=str(folder)))
     catalogue_ready(shop.app)
@@ -55,4 +58,5 @@ def test_the_whole_purchase_under_a_path_of_the_venues_site(browser, shop_under_
     within = shop_under_prefix.url + PREFIX + "/"
     assert [url for url in visited if not url.startswith(within)] == []
     assert [url for url in requested if not url.startswith(within)] == []
-    assert any("/sandbox/pay/" in url for url in visited)  # the payment page, under the prefix too
+    assert any("/sandbox/pay/" in url for url in visited)
+    assert within + "static/theme.css" in requested  # the payment page, under the prefix too
