@@ -14,6 +14,7 @@ refresher (holding a lock with an expiry) works for every worker and host. Flask
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
@@ -21,12 +22,12 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from functools import cached_property
 from typing import Callable, Mapping
 
-from shop.domain.programme import visible
+from shop.domain.programme import state, visible
 from shop.vdm import (
     Event,
     Location,
@@ -61,6 +62,8 @@ class Snapshot:
     slow_parts_at: float = 0.0  # when halls and genres were last asked for
     # False while only the event list is in: prices and payment methods follow.
     complete: bool = True
+    # Per catalogue page (page_key): the fingerprint of what it shows, and when it was first seen.
+    changes: Mapping[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -89,6 +92,11 @@ class Snapshot:
         found = self._by_id.get(performance_id)
         return (found[0], found[1]) if found and found[1] is not None else None
 
+    def changed_at(self, page: str, page_id: int | None = None) -> float | None:
+        """When this catalogue page's content last changed, as far as the shop has seen."""
+        found = self.changes.get(page_key(page, page_id))
+        return found[1] if found else None
+
     def is_performance(self, event_id: int) -> bool:
         return self.performance(event_id) is not None
 
@@ -114,8 +122,58 @@ class Snapshot:
         # The indexes above are rebuilt where the snapshot is read, not stored with it.
         return {name: value for name, value in self.__dict__.items() if name not in _DERIVED}
 
+    def __setstate__(self, state):
+        # A snapshot an older version of the shop left in Redis lacks the newer fields.
+        defaults = {f.name: f.default_factory() for f in fields(self) if f.default_factory is not MISSING}
+        self.__dict__.update({**defaults, **state})
+
 
 _DERIVED = ("_by_id", "prices", "hall_names", "genres")
+
+
+# --- when a page last changed ---------------------------------------------------------------
+#
+# VdM gives no modification time, so the sitemap's lastmod is the shop's own estimate: each
+# refresh fingerprints what each catalogue page shows, and a page keeps the time its fingerprint
+# was first seen, carried from snapshot to snapshot (and through Redis to other processes).
+# Assumptions: a change shows within one refresh period; a page that changes back counts as a
+# change; a shop without Redis starts counting afresh when it restarts; tickets sold change
+# nothing until the performance sells out (the count of free seats is not fingerprinted).
+
+
+def page_key(page: str, page_id: int | None = None) -> str:
+    """A catalogue page's key in `Snapshot.changes`: programme, show:100, performance:101."""
+    return page if page_id is None else f"{page}:{page_id}"
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def fingerprints(events, ticket_types: Mapping[int, tuple[TicketType, ...]],
+                 locations: Mapping[int, Location]) -> dict[str, str]:
+    """What each catalogue page shows (its show, dates, halls, sale states and prices), hashed."""
+    found: dict[str, str] = {}
+    programme = []
+    for event in events:
+        about = (event.name, event.short_text, event.text, event.image, event.genres)
+        shown = visible(event.performances)
+        performances = [(p.id, p.starts_at, p.ends_at, p.location_id, p.location_name, str(state(p)),
+                         locations.get(p.location_id), ticket_types.get(p.id)) for p in shown]
+        found[page_key("show", event.id)] = _digest(about, performances)
+        for summary in performances:
+            found[page_key("performance", summary[0])] = _digest(about, summary)
+        if shown:  # the programme lists the shows with a performance to come
+            programme.append((event.id, found[page_key("show", event.id)]))
+    found[page_key("programme")] = _digest(programme)
+    return found
+
+
+def carry_changes(previous: Mapping[str, tuple[str, float]], current: Mapping[str, str],
+                  at: float) -> dict[str, tuple[str, float]]:
+    """Each page's fingerprint with the time it was first seen: kept while it stays the same."""
+    return {key: previous[key] if previous.get(key, ("",))[0] == digest else (digest, at)
+            for key, digest in current.items()}
 
 
 # --- where the snapshot is kept -------------------------------------------------------------
@@ -347,8 +405,9 @@ class Catalogue:
             locations = base.locations if halls is None else {hall.id: hall for hall in halls}
             event_types = _or_previous(lambda: tuple(client.event_types()), base.event_types, "genres", absent=())
         # A hair later than the events-only one above, so that every process takes it as newer.
+        changes = carry_changes(base.changes, fingerprints(events, ticket_types, locations), began)
         snapshot = Snapshot(began + 0.001, events, ticket_types, methods, locations, event_types,
-                            slow_parts_at=time.time() if slow else base.slow_parts_at)
+                            slow_parts_at=time.time() if slow else base.slow_parts_at, changes=changes)
         self._publish(snapshot)
         log.info("catalogue: %d shows, %d prices loaded in %.2f s", len(events), len(snapshot.ticket_types),
                  time.monotonic() - started)
