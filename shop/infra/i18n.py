@@ -1,12 +1,22 @@
-"""Languages, and dates, times and money in the buyer's language and the venue's time zone."""
+"""Languages, and dates, times and money in the buyer's language and the venue's time zone.
+
+The language of a request is, first, the one its URL names (`?lang=en`: every catalogue page
+in every language has its own address, for search engines, which keep no cookies, and for
+links shared); then the one the buyer chose with the switch (the session); then the browser's
+(Accept-Language); then SHOP_DEFAULT_LANGUAGE. A page reached by a language URL keeps that
+language in its links to the catalogue's pages, and the buyer's session takes it on, so that
+the cart and checkout (which have no language URLs) follow.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Flask, current_app, request, session
+from babel.core import get_global
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_currency, format_datetime, get_locale
 
 
@@ -28,14 +38,61 @@ LANGUAGES = {
 }
 FALLBACK = next(iter(LANGUAGES))
 
+# The URL's query parameter that names a language, and the blueprints whose pages have one.
+PARAMETER = "lang"
+LANGUAGE_URL_BLUEPRINTS = ("catalogue",)
+
 babel = Babel()
 
 
+def url_language() -> str | None:
+    """The language the request's URL names, when it is one of the shop's."""
+    named = request.args.get(PARAMETER)
+    return named if named in LANGUAGES else None
+
+
 def select_locale() -> str:
-    chosen = session.get("lang")
+    chosen = url_language() or session.get("lang")
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or current_app.config["SHOP_DEFAULT_LANGUAGE"]
+
+
+def keep_url_language(endpoint: str | None, values: dict) -> None:
+    """url_for's default: links from a page reached by a language URL to the catalogue's pages
+    name that language too (an explicit `lang`, even None for none, wins)."""
+    if endpoint and endpoint.partition(".")[0] in LANGUAGE_URL_BLUEPRINTS and has_request_context():
+        named = url_language()
+        if named:
+            values.setdefault(PARAMETER, named)
+
+
+def remember_url_language() -> None:
+    """A buyer who arrives by a language URL (from a search engine, a shared link) goes on in
+    that language through the cart and checkout, as if chosen with the switch."""
+    named = url_language()
+    if named and session.get("lang") != named:
+        session["lang"] = named
+
+
+def in_language(target: str | None, code: str) -> str | None:
+    """A path on this site whose URL names a language, naming `code` instead; else unchanged."""
+    if not target:
+        return target
+    parts = urlsplit(target)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(name == PARAMETER for name, _value in query):
+        return target
+    query = [(name, code if name == PARAMETER else value) for name, value in query]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def open_graph_locale(code: str) -> str:
+    """A language code as Open Graph names a locale (language_TERRITORY): "nl" is nl_NL, "en"
+    en_US, from Unicode's likely subtags, so a new language needs nothing here."""
+    likely = get_global("likely_subtags").get(code, code).split("_")
+    territory = next((part for part in likely[1:] if part.isupper() and len(part) == 2), None)
+    return f"{likely[0]}_{territory}" if territory else likely[0]
 
 
 def _format(value: datetime | None, kind: str) -> str:
@@ -54,6 +111,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale)
+    app.url_defaults(keep_url_language)
+    app.before_request(remember_url_language)
     app.jinja_env.filters.update(
         datetime=lambda v: _format(v, "datetime"),
         date=lambda v: _format(v, "date"),

@@ -16,6 +16,7 @@ from shop.domain import cart_session, listing, programme
 from shop.domain.holds import PERFORMANCE, Holds
 from shop.extensions import cache
 from shop.infra.box_office import box_office
+from shop.infra.i18n import url_language
 from shop.infra.security import limiter
 from shop.infra.snapshot import Snapshot
 from shop.infra.urls import page_scope, safe_url
@@ -31,8 +32,9 @@ ID = f"int(max={MAX_INTEGER_ID})"
 def fragment(snapshot: Snapshot, name: str, render, seconds: float | None = None) -> Markup:
     """A part of a page that is the same for every visitor in one language, rendered once per
     snapshot (a new snapshot has a new version, so a change at VdM shows with the next one),
-    and at most `seconds` old (so that performances that have started leave it meanwhile)."""
-    key = f"fragment:{page_scope()}:{snapshot.version}:{name}:{get_locale()}"
+    and at most `seconds` old (so that performances that have started leave it meanwhile). Its
+    links name the language when the page's URL does (i18n.keep_url_language): kept apart."""
+    key = f"fragment:{page_scope()}:{snapshot.version}:{name}:{get_locale()}:{url_language()}"
     html = cache.get(key)
     if html is None:
         html = render()

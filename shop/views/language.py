@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 
 from shop.infra import urls
-from shop.infra.i18n import LANGUAGES
+from shop.infra.i18n import LANGUAGES, in_language
 
 bp = Blueprint("language", __name__)
 
@@ -27,6 +27,8 @@ class LanguageForm(FlaskForm):
 @bp.post("/language/<lang>")
 def switch(lang: str):
     form = LanguageForm()
+    target = form.next.data
     if lang in LANGUAGES and form.validate_on_submit():
         session["lang"] = lang
-    return redirect(safe_next(form.next.data), 303)
+        target = in_language(target, lang)  # a page whose URL names a language would keep the old one
+    return redirect(safe_next(target), 303)
