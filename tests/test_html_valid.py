@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from demo import CREDITCARD, DE_STORM, DE_STORM_FIRST, PAST, STADSPAS, STANDARD
+from demo import CREDITCARD, DE_STORM, DE_STORM_FIRST, NOT_ON_SALE_YET, PAST, SOLD_OUT, STADSPAS, STANDARD
 from helpers import Buyer, order_key, text
 from tools import vnu
 
@@ -32,6 +32,11 @@ def pages_of_the_path(web) -> dict[str, str]:
         pages[f"{lang}-order-waiting"] = buyer.reads(f"/order/{key}")
         pages[f"{lang}-order-gave-up"] = buyer.reads(f"/order/{key}?check=99")
         pages[f"{lang}-payment-page"] = to_pay.headers["Location"]
+        # As a search engine reads them: by their language URL, with the JSON-LD of every state.
+        crawler = Buyer(web.application.test_client(use_cookies=False), None)
+        for name, url in [("show-by-url", f"/shows/{DE_STORM}"), ("sold-out-by-url", f"/performances/{SOLD_OUT}"),
+                          ("not-on-sale-by-url", f"/performances/{NOT_ON_SALE_YET}")]:
+            pages[f"{lang}-{name}"] = text(crawler.opens(f"{url}?lang={lang}"))
     return pages
 
 
@@ -57,5 +62,5 @@ def test_every_page_is_valid_html(tmp_path, web, sandbox):
     messages = json.loads(result.stderr or result.stdout)["messages"]
     errors = [f"{m['url'].rsplit('/', 1)[-1]}: {m['message']} [{m.get('extract', '').strip()[:80]}]"
               for m in messages if m["type"] == "error"]
-    assert len(files) == 32  # 16 pages in each language
+    assert len(files) == 38  # 19 pages in each language
     assert errors == []
