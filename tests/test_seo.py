@@ -344,6 +344,13 @@ def test_absolute_urls_follow_the_base_url_and_its_path(make_app, sandbox):
     assert locs[:2] == ["https://venue.example/tickets/?lang=nl", "https://venue.example/tickets/?lang=en"]
 
 
+def test_images_on_the_shops_own_site_get_its_address(make_app):
+    app = make_app()  # the built-in sandbox: its images are paths on the shop's own site
+    catalogue_ready(app)
+    head = Head(Buyer(app.test_client(), "en").reads(f"/shows/{DE_STORM}"))
+    assert head.one("og:image") == "http://localhost/sandbox/static/images/storm.svg"
+
+
 # --- every language at its own URL ------------------------------------------------------------
 
 
