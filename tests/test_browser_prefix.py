@@ -9,8 +9,8 @@ import re
 
 import pytest
 from helpers import SECRET, LiveServer, catalogue_ready
-from tools import ROOT
 from test_browser import Buyer, browser, check_out, choose_tickets  # noqa: F401 (browser is a fixture)
+from tools import ROOT
 
 from shop import create_app
 
