@@ -364,6 +364,10 @@ def test_every_language_url_answers_in_its_language_without_cookies(shop, lang):
     show_page = text(crawler.get(f"/shows/{DE_STORM}?lang={lang}"))
     assert f'href="/performances/{DE_STORM_FIRST}?lang={lang}"' in show_page
     assert f'href="/?lang={lang}"' in show_page and 'href="/cart/"' in show_page
+    # So does a search of the programme (a GET form, whose action's query the browser drops).
+    programme = text(crawler.get(f"/?lang={lang}"))
+    assert f'<input type="hidden" name="lang" value="{lang}">' in programme
+    assert 'name="lang"' not in text(crawler.get("/", headers={"Accept-Language": lang}))
 
 
 def test_pages_reached_without_a_language_url_link_as_before(shop):

@@ -124,4 +124,4 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def languages():
         return {"languages": {code: language.name for code, language in LANGUAGES.items()},
-                "current_language": str(get_locale())}
+                "current_language": str(get_locale()), "url_language": url_language()}
