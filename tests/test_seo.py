@@ -367,7 +367,11 @@ def test_every_language_url_answers_in_its_language_without_cookies(shop, lang):
     # So does a search of the programme (a GET form, whose action's query the browser drops).
     programme = text(crawler.get(f"/?lang={lang}"))
     assert f'<input type="hidden" name="lang" value="{lang}">' in programme
-    assert 'name="lang"' not in text(crawler.get("/", headers={"Accept-Language": lang}))
+    bare = crawler.get("/", headers={"Accept-Language": lang})
+    assert 'name="lang"' not in text(bare)
+    # The bare address answers in the browser's language: shared caches must keep them apart.
+    assert "Accept-Language" in bare.headers["Vary"]
+    assert "Accept-Language" not in crawler.get(f"/?lang={lang}").headers.get("Vary", "")
 
 
 def test_pages_reached_without_a_language_url_link_as_before(shop):

@@ -75,6 +75,13 @@ def remember_url_language() -> None:
         session["lang"] = named
 
 
+def vary_by_language(response):
+    """A page whose URL names no language is in the browser's: caches must keep them apart."""
+    if not url_language():
+        response.vary.add("Accept-Language")
+    return response
+
+
 def in_language(target: str | None, code: str) -> str | None:
     """A path on this site whose URL names a language, naming `code` instead; else unchanged."""
     if not target:
@@ -113,6 +120,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.url_defaults(keep_url_language)
     app.before_request(remember_url_language)
+    app.after_request(vary_by_language)
     app.jinja_env.filters.update(
         datetime=lambda v: _format(v, "datetime"),
         date=lambda v: _format(v, "date"),
