@@ -1,4 +1,5 @@
-"""Client for the VoordeMensen public API."""
+"""Client for the VoordeMensen public API and the few authenticated (Peppered) calls the shop uses.
+The Peppered seat is `shop.vdm.peppered.Seat`; `Seat` here is the public cart's line."""
 
 from shop.vdm.client import Customer, VdmClient, budget_left, time_budget
 from shop.vdm.errors import (
@@ -6,8 +7,10 @@ from shop.vdm.errors import (
     BudgetSpent,
     CartNotFound,
     ConnectFailed,
+    KeyRefused,
     NotFound,
     Rejected,
+    SeatsTaken,
     UpstreamTimeout,
     UpstreamUnavailable,
     VdmError,
@@ -27,8 +30,11 @@ from shop.vdm.models import (
     Seat,
     TicketType,
 )
+from shop.vdm.peppered import DONATION, Hall, HeldCart, HeldItem, NewItem, PriceLevel, Row, SeatPlan, Section
 
 __all__ = [
+    "DONATION", "Hall", "HeldCart", "HeldItem", "KeyRefused", "NewItem", "PriceLevel", "Row", "SeatPlan", "SeatsTaken",
+    "Section",
     "ORDER_STATUSES", "OrderState", "VENUE_TZ", "BadResponse", "BudgetSpent", "Cart", "CartNotFound", "ConnectFailed", "Customer", "Event", "Location",
     "NotFound", "OrderCreated", "OrderSeat", "OrderStatus", "PaymentMethod", "Performance",
     "Rejected", "Seat", "TicketType", "UpstreamTimeout", "UpstreamUnavailable", "VdmClient", "VdmError", "budget_left", "time_budget",

@@ -1,4 +1,9 @@
-"""A small client for VdM's public API. It knows nothing of Flask.
+"""A small client for VdM's public API, and the few authenticated ("Peppered") calls the shop
+uses: halls, seating plans and the richer cart. It knows nothing of Flask.
+
+The API key goes, raw as VdM documents it, in the `Authorization` header of the Peppered
+calls only: never on a public call, never in a log line, an exception or a repr. Without a key
+a Peppered method raises `KeyRefused` without calling; a 401 or 403 raises it too.
 
 Every call has a connect and a read time-out and a cap on the answer's size.
 Only GET is retried, after a failed connection or a 5xx, never after a time-out: a
@@ -32,8 +37,10 @@ from shop.vdm.errors import (
     BudgetSpent,
     CartNotFound,
     ConnectFailed,
+    KeyRefused,
     NotFound,
     Rejected,
+    SeatsTaken,
     UpstreamTimeout,
     UpstreamUnavailable,
     VdmError,
@@ -54,6 +61,7 @@ from shop.vdm.models import (
     read_required_str,
     read_str,
 )
+from shop.vdm.peppered import Hall, HeldCart, NewItem, SeatPlan
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +133,17 @@ class VdmClient:
         pool_size: int = 16,
         session: requests.Session | None = None,
         on_call: Callable[[str, str, float], None] | None = None,
+        api_key: str | None = None,
     ):
         self.root = f"{base_url.rstrip('/')}/{quote(client_name, safe='')}/"
         self.timeout = (connect_timeout, read_timeout)
         self.retries = retries
         self.backoff = backoff
         self.on_call = on_call
+        self._api_key = (api_key or "").strip() or None  # only ever put in a Peppered call's header
+        if self._api_key and not all(" " <= c <= "~" for c in self._api_key):
+            # requests would refuse it later with the value in its message
+            raise ValueError("the VdM API key may only hold printable ASCII characters")
         self.session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -139,6 +152,14 @@ class VdmClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def __repr__(self) -> str:
+        return f"<VdmClient {self.root} {'with' if self.has_key else 'without'} an API key>"
+
+    @property
+    def has_key(self) -> bool:
+        """An API key was given, so the Peppered calls can be tried."""
+        return self._api_key is not None
 
     # --- events -------------------------------------------------------------
 
@@ -236,6 +257,69 @@ class VdmClient:
             raise NotFound(answer.message, status=answer.status)
         return OrderStatus.from_dict(order_key, answer.data)
 
+    # --- Peppered (authenticated): halls, seating plans, the richer cart ----
+
+    def halls(self) -> list[Hall]:
+        answer = self._peppered("GET", ("hall",))
+        self._raise_for_status(answer)
+        return [Hall.from_dict(h) for h in self._list(answer, "halls")]
+
+    def seat_plan(self, event_id: int) -> SeatPlan | None:
+        """The performance's seating plan; None when its hall has no numbered seats (VdM answers
+        an empty plan, or 404)."""
+        event_id = _int_id(event_id)
+        answer = self._peppered("GET", ("seating", event_id))
+        if answer.status == 404:
+            return None
+        self._raise_for_status(answer)
+        plan = SeatPlan.from_dict(answer.data, event_id)
+        return plan if plan.numbered else None
+
+    def held_cart(self, cart_id: str) -> HeldCart:
+        """The cart (the public cart's id) with its seats, donations and time-out."""
+        return self._held("GET", (_path_token(cart_id),), cart_id)
+
+    def cart_summary(self, cart_id: str) -> HeldCart:
+        """The cart's totals and time-out only: its `items` are empty."""
+        return self._held("GET", (_path_token(cart_id), "summary"), cart_id)
+
+    def add_items(self, cart_id: str, items: list[NewItem]) -> HeldCart:
+        """Add tickets (chosen seats, or a number of a rank) and donations in one call, all or
+        nothing. Never retried. Raises `SeatsTaken` (409) with the seats that are not free,
+        `Rejected` for any other refusal, `CartNotFound` for a cart VdM does not know."""
+        if not items:
+            raise ValueError("nothing to add")
+        body = [item.as_json() for item in items]
+        answer = self._peppered("POST", ("cart", _path_token(cart_id)), body)
+        if answer.status == 409:
+            raise SeatsTaken(answer.message, _seat_ids(answer.data))
+        return self._held_answer(cart_id, answer)
+
+    def remove_item(self, cart_id: str, item_id: str) -> HeldCart:
+        """Remove one item (a ticket's `item_id` is the public cart's seat id). Never retried."""
+        answer = self._peppered("DELETE", ("cart", _path_token(cart_id), _path_token(item_id)))
+        return self._held_answer(cart_id, answer)
+
+    def _held(self, method: str, parts: tuple, cart_id: str) -> HeldCart:
+        answer = self._peppered(method, ("cart", *parts))
+        if answer.status == 404:  # nothing but the cart can be unknown here
+            raise CartNotFound(answer.message, status=404)
+        return self._held_answer(cart_id, answer)
+
+    def _held_answer(self, cart_id: str, answer: Answer) -> HeldCart:
+        self._raise_for_cart(answer)
+        return HeldCart.from_dict(answer.data, cart_id)
+
+    def _peppered(self, method: str, parts: tuple, body: list | None = None) -> Answer:
+        """One authenticated call. A refused key is `KeyRefused` whatever VdM says with it (its
+        message is left out: it might quote the key)."""
+        if self._api_key is None:
+            raise KeyRefused("no VdM API key is configured")
+        answer = self._request(method, ("peppered", *parts), body, headers={"Authorization": self._api_key})
+        if answer.status in (401, 403):
+            raise KeyRefused(f"VdM refused the API key (HTTP {answer.status})", status=answer.status)
+        return answer
+
     # --- plumbing -----------------------------------------------------------
 
     def _get(self, *parts: Any) -> Answer:
@@ -274,7 +358,8 @@ class VdmClient:
         if not 200 <= answer.status < 300:
             raise BadResponse(f"unexpected HTTP status {answer.status}", status=answer.status)
 
-    def _request(self, method: str, parts: tuple, body: dict | None = None, needs: float = 0.0) -> Answer:
+    def _request(self, method: str, parts: tuple, body: dict | list | None = None, needs: float = 0.0,
+                 headers: dict[str, str] | None = None) -> Answer:
         url = self.root + "/".join(quote(str(p), safe="") for p in parts)
         path = url[len(self.root):]
         attempts = 1 + (self.retries if method == "GET" else 0)
@@ -288,7 +373,7 @@ class VdmClient:
                 raise error if attempt else BudgetSpent("the time allowed for VdM is used up")
             started = time.monotonic()
             try:
-                status, raw = self._send(method, url, body, left)
+                status, raw = self._send(method, url, body, left, headers)
             except VdmError as exc:
                 error = exc
                 log.warning("VdM %s %s failed: %s", method, path, exc)
@@ -305,14 +390,15 @@ class VdmClient:
             return Answer(status, _decode(raw, status))
         raise error
 
-    def _send(self, method: str, url: str, body: dict | None, left: float | None) -> tuple[int, bytes]:
+    def _send(self, method: str, url: str, body: dict | list | None, left: float | None,
+              headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         """One HTTP exchange, with the read time-out applied to the whole body."""
         connect_timeout, read_timeout = self.timeout
         if left is not None:
             connect_timeout, read_timeout = min(connect_timeout, left), min(read_timeout, left)
         try:
-            with self.session.request(method, url, json=body, timeout=(connect_timeout, read_timeout), stream=True,
-                                      allow_redirects=False) as resp:
+            with self.session.request(method, url, json=body, headers=headers, stream=True, allow_redirects=False,
+                                      timeout=(connect_timeout, read_timeout)) as resp:
                 deadline = time.monotonic() + read_timeout
                 chunks, size = [], 0
                 for chunk in _chunks(resp):
@@ -361,6 +447,22 @@ def _decode(raw: bytes, status: int) -> Any:
         if status >= 400:  # an HTML error page from a proxy: the status says enough
             return None
         raise BadResponse("answer is not JSON", status=status) from None
+
+
+def _path_token(value: Any) -> str:
+    """A string id that goes into a path as one segment: quoting keeps `/` in it, and this keeps
+    out the dot segments that would take the call to another path (`DELETE cart/{id}/..`)."""
+    if not isinstance(value, str) or value.strip(".") == "":
+        raise ValueError(f"not an id: {value!r}")
+    return value
+
+
+def _seat_ids(data: Any) -> tuple[str, ...]:
+    """The seats a 409 names (`{"message": ..., "seatIds": [...]}`), as strings; none if it names none."""
+    ids = data.get("seatIds") if isinstance(data, dict) else None
+    if not isinstance(ids, list):
+        return ()
+    return tuple(str(i) for i in ids if isinstance(i, (str, int)) and not isinstance(i, bool))
 
 
 def _int_id(value: Any) -> int:

@@ -44,3 +44,17 @@ class UpstreamTimeout(UpstreamUnavailable):
 
 class BadResponse(VdmError):
     """VdM answered, but not with what its documentation describes."""
+
+
+class KeyRefused(VdmError):
+    """VdM refused the API key of an authenticated ("Peppered") call, with a 401 or 403, or the
+    client has no key at all (then no call was made). Never carries the key itself."""
+
+
+class SeatsTaken(Rejected):
+    """Some of the chosen seats are no longer free (409); nothing was added. `seat_ids` names
+    them as VdM did, so the buyer can be shown which."""
+
+    def __init__(self, message: str, seat_ids: tuple[str, ...] = (), *, status: int | None = 409):
+        super().__init__(message, status=status)
+        self.seat_ids = seat_ids
