@@ -9,7 +9,8 @@ in README.md and .env.example.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePath
 from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
@@ -53,6 +54,32 @@ def _url(env: Mapping[str, str], name: str, relative: bool = False) -> str:
     if raw and not (is_web_url(raw) or (relative and is_local_path(raw))):
         raise ConfigError(f"{name} must be an http(s) URL{' or a path on the site' if relative else ''}, got {raw!r}")
     return raw if relative else raw.rstrip("/")
+
+
+def _api_key(env: Mapping[str, str], name: str) -> str:
+    """A secret for a header: the message names the problem, never the value."""
+    raw = env.get(name, "").strip()
+    if not all(" " <= c <= "~" for c in raw):
+        raise ConfigError(f"{name} may only hold printable ASCII characters (the key as VdM gave it)")
+    return raw
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip() or "0"
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name} must be 0 (off) or 1 (on), got {raw!r}")
+    return raw == "1"
+
+
+def _euros(env: Mapping[str, str], name: str, default: str, minimum: str) -> Decimal:
+    raw = env.get(name, "").strip() or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be an amount in euros, got {raw!r}") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or value < Decimal(minimum):
+        raise ConfigError(f"{name} must be an amount in euros of at least {minimum}, in whole cents, got {raw!r}")
+    return value.quantize(Decimal("0.01"))
 
 
 def _redis_url(env: Mapping[str, str], name: str) -> str:
@@ -131,6 +158,9 @@ def shop_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "VDM_CLIENT_NAME": client_name,
         "VDM_CONNECT_TIMEOUT": _float(env, "VDM_CONNECT_TIMEOUT", 3.05, minimum=0.1),
         "VDM_READ_TIMEOUT": _float(env, "VDM_READ_TIMEOUT", 10, minimum=0.1),
+        # For VdM's authenticated API (seat choice, hold times, donations). Empty with the built-in
+        # sandbox: the sandbox's own generated key (BoxOffice.client).
+        "VDM_API_KEY": _api_key(env, "VDM_API_KEY"),
         "SECRET_KEY": secret or instance_secret(instance_path),
         # Empty (only for a sandbox) means: the address the request came in on.
         "SHOP_BASE_URL": base_url,
@@ -212,6 +242,9 @@ def checkout_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "SHOP_LEDGER_DB": env.get("SHOP_LEDGER_DB", "").strip() or str(Path(instance_path) / "orders.sqlite3"),
         # VdM asks never to poll an order more often than every 10 seconds.
         "SHOP_STATUS_INTERVAL": _float(env, "SHOP_STATUS_INTERVAL", 10, minimum=10),
+        # A donation with the order (needs the API key too); the most one order may give.
+        "SHOP_DONATION": _switch(env, "SHOP_DONATION"),
+        "SHOP_DONATION_MAX": _euros(env, "SHOP_DONATION_MAX", "500", minimum="1"),
     }
 
 
@@ -244,7 +277,8 @@ class Settings:
     vdm_client_name: str
     vdm_connect_timeout: float
     vdm_read_timeout: float
-    secret_key: str
+    vdm_api_key: str = field(repr=False)  # a secret: never logged, never in a page
+    secret_key: str = field(repr=False)
     shop_base_url: str  # empty (only with a sandbox on this machine): the request's own address
     shop_trust_proxy: int  # how many reverse proxies to believe about the client and https
     shop_image_hosts: tuple[str, ...]
@@ -273,6 +307,8 @@ class Settings:
     shop_payment_methods: tuple[int, ...]
     shop_ledger_db: str
     shop_status_interval: float
+    shop_donation: bool
+    shop_donation_max: Decimal
     sandbox_settings: SandboxSettings | None  # the built-in sandbox's own, when there is one
 
     @classmethod
@@ -311,10 +347,10 @@ def _as_text(name: str, value: Any) -> str:
         return value
     if isinstance(value, PurePath) and kind is str:  # a folder (SHOP_THEME_DIR) given as a Path
         return str(value)
-    numeric = kind in (int, float)
+    numeric = kind in (int, float, bool, Decimal)
     if isinstance(value, bool) and numeric:
         return "1" if value else "0"
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and (numeric or name.startswith("SANDBOX_")):
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and (numeric or name.startswith("SANDBOX_")):
         return str(value)
     if isinstance(value, (list, tuple)) and str(kind).startswith("tuple") and all(
             isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
