@@ -39,7 +39,8 @@ def test_smoke_run_prints_every_part(tmp_path):
     for figure in (
         # classic
         "=== classic", "bare Flask page", "programme, new visitor", "order page: ", "peak memory per shop worker",
-        "zero waits (classic)",
+        "zero waits (classic)", "p99/bare", "performance ≥ 50% of the bare page's req/s, p99 ≤ 2× its p99",
+        "classic: peak memory per shop worker < 100 MB",
         # scale: cold start, refresh, the side-by-side table and its ratio
         "=== scale", "cold start on the large venue: prices after", "full refresh of", "p99(large)/p99(demo)",
         "performance  /performances/101",
