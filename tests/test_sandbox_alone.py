@@ -154,7 +154,8 @@ def test_the_defaults(tmp_path):
     settings = SandboxSettings.from_env({}, instance_path=str(tmp_path))
     assert settings == SandboxSettings(instance_path=str(tmp_path), db=str(tmp_path / "sandbox.sqlite3"),
                                        catalogue=None, pending_seconds=30, cart_minutes=30, delay_ms=0,
-                                       public_url="", secret_key=None)
+                                       public_url="", secret_key=None,
+                                       api_key=(tmp_path / "api_key").read_text())  # generated, kept
     with pytest.raises(FrozenInstanceError):
         settings.db = "elsewhere"  # type: ignore[misc]
 

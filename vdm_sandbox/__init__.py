@@ -9,7 +9,7 @@ static files in this package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -18,7 +18,7 @@ from flask_wtf import CSRFProtect
 
 from . import catalogue as catalogue_module
 from .catalogue import Catalogue
-from .settings import SandboxSettings, SettingsError, instance_secret
+from .settings import SandboxSettings, SettingsError, instance_api_key, instance_secret
 from .store import Store
 
 __all__ = ["Sandbox", "SandboxSettings", "SettingsError", "create_app", "init_sandbox", "sandbox", "TEMPLATES",
@@ -54,10 +54,13 @@ def load_catalogue(setting: str | None) -> Catalogue:
 
 
 def init_sandbox(app: Flask, settings: SandboxSettings, *, api: bool = True) -> Sandbox:
-    """Attach the sandbox to an app: its pages always, the JSON API when `api`."""
+    """Attach the sandbox to an app: its pages always, the JSON API (public and Peppered) when `api`."""
     from .api import bp as api_bp
     from .pages import bp as pages_bp
+    from .peppered import bp as peppered_bp
 
+    if settings.api_key is None:
+        settings = replace(settings, api_key=instance_api_key(settings.instance_path))
     catalogue = load_catalogue(settings.catalogue)
     Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
     store = Store(settings.db, catalogue, cart_ttl=settings.cart_seconds, pending_delay=settings.pending_seconds)
@@ -66,6 +69,7 @@ def init_sandbox(app: Flask, settings: SandboxSettings, *, api: bool = True) -> 
     app.register_blueprint(pages_bp)
     if api:
         app.register_blueprint(api_bp)
+        app.register_blueprint(peppered_bp)
         app.after_request(allow_any_origin)
     return sandbox
 
@@ -114,6 +118,7 @@ def create_app(settings: SandboxSettings | Mapping[str, Any] | None = None,
     csrf = CSRFProtect(app)
     init_sandbox(app, settings)
     csrf.exempt(app.blueprints["sandbox_api"])  # an API called by servers, like VdM's
+    csrf.exempt(app.blueprints["sandbox_peppered"])
 
     @app.errorhandler(404)
     @app.errorhandler(405)

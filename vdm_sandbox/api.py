@@ -187,11 +187,13 @@ def _cart_json(seats) -> list[dict]:
     for seat in seats:
         show, perf = sandbox().catalogue.performance(seat["event_id"])
         ticket_type = perf.ticket_type(seat["discount_id"])
+        place = perf.plan.seat(seat["place"]) if perf.plan and seat["place"] else None
         total += Decimal(seat["price"])
         items.append({
             "seat_id": seat["seat_id"],
-            "seat_row_nr": "0",
-            "seat_nr": "0",
+            # Assumption: VdM fills these for a numbered seat ("0" in an unnumbered hall).
+            "seat_row_nr": str(place.row) if place else "0",
+            "seat_nr": str(place.number) if place else "0",
             "pmp_name": None,
             "event_id": perf.id,
             "event_name": show.name,

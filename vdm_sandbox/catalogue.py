@@ -8,6 +8,9 @@ optional `event_view_end` likewise: `"YYYY-MM-DD HH:MM:SS"`, or `view_end_days_f
 `SANDBOX_CATALOGUE=large` (or `large:<number of shows>`) is not a file: it is the
 generated venue of `large_venue`, built as the same kind of data and read by the same
 `from_dict`.
+
+A hall may have numbered seats: its `seating` is read by `seating.plan_from_dict` (whose
+docstring shows the shape), and each performance in the hall sells from that plan.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from . import large_venue
+from .seating import OPEN_SEATING, PlanSeat, Rank, SeatingPlan, plan_from_dict
 from .venue_time import VENUE_TZ
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
@@ -87,6 +92,7 @@ class Performance:
     ticket_types: tuple[TicketType, ...]
     genres: tuple[str, ...] = ()  # its own `event_type` if the catalogue gives one, else its show's
     view_end: datetime | None = None  # `event_view_end`, venue time; None is VdM's "0000-00-00 00:00:00"
+    plan: SeatingPlan | None = None  # its hall's numbered seats; None: unnumbered
 
     @property
     def starts_at(self) -> datetime:
@@ -98,6 +104,24 @@ class Performance:
     def for_sale(self, at: datetime) -> bool:
         """Only a published performance that has not started sells tickets."""
         return self.status == "pub" and self.starts_at > at
+
+    @property
+    def ranks(self) -> tuple[Rank, ...]:
+        return self.plan.ranks if self.plan else (OPEN_SEATING,)
+
+    def rank(self, rank_id: int) -> Rank | None:
+        return next((r for r in self.ranks if r.id == rank_id), None)
+
+    def price(self, discount_id: str, rank_id: int) -> Decimal | None:
+        """A price level's amount: the ticket type's price in that rank; None if either is unknown."""
+        ticket_type, rank = self.ticket_type(discount_id), self.rank(rank_id)
+        return rank.amount(ticket_type.price) if ticket_type and rank else None
+
+    @cached_property
+    def open_seats(self) -> tuple[PlanSeat, ...]:
+        """The seats of the plan this performance may still sell (held or not): its first
+        `capacity` unblocked seats less the `presold` ones, which are the first of those."""
+        return self.plan.sellable(self.capacity)[self.presold:] if self.plan else ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +144,8 @@ class Location:
     name: str
     capacity: int
     address: dict[str, str | None] = field(default_factory=dict)
+    url: str | None = None  # the hall's website: only Peppered's `hallUrl` shows it
+    plan: SeatingPlan | None = None
 
     def as_json(self) -> dict:
         return {"location_id": self.id, "location_name": self.name,
@@ -206,15 +232,28 @@ def _view_end(sub: dict[str, Any], today: date) -> datetime | None:
         raise ValueError(f'{what}: event_view_end must be "YYYY-MM-DD HH:MM:SS", not {value!r}') from None
 
 
-def from_dict(data: dict[str, Any], today: date) -> Catalogue:
+def _location(loc: dict[str, Any]) -> Location:
     # Address fields are optional: a hall without them is listed with nulls.
-    locations = {
-        int(loc["location_id"]): Location(
-            id=int(loc["location_id"]), name=loc["location_name"], capacity=int(loc.get("capacity", 100)),
-            address={key: _text(loc.get(key)) for key in LOCATION_FIELDS},
-        )
-        for loc in data["locations"]
-    }
+    location_id = int(loc["location_id"])
+    return Location(
+        id=location_id, name=loc["location_name"], capacity=int(loc.get("capacity", 100)),
+        address={key: _text(loc.get(key)) for key in LOCATION_FIELDS}, url=_text(loc.get("location_url")),
+        plan=plan_from_dict(location_id, loc["seating"]) if loc.get("seating") else None,
+    )
+
+
+def _capacity(sub: dict[str, Any], location: Location) -> int:
+    """A performance's seats: its own `capacity`, else its hall's; in a numbered hall, no more
+    than the plan has (they are its first seats)."""
+    capacity = int(sub.get("capacity", location.capacity))
+    if location.plan and capacity > location.plan.unblocked:
+        raise ValueError(f"performance {sub.get('event_id')}: capacity {capacity} is more than the "
+                         f"{location.plan.unblocked} seats of {location.name}'s plan")
+    return capacity
+
+
+def from_dict(data: dict[str, Any], today: date) -> Catalogue:
+    locations = {location.id: location for location in map(_location, data["locations"])}
     type_sets = {
         name: tuple(
             TicketType(t["discount_id"], t["discount_name"], Decimal(str(t["base_price"])),
@@ -233,7 +272,7 @@ def from_dict(data: dict[str, Any], today: date) -> Catalogue:
             else:
                 day = today + timedelta(days=int(sub["days_from_today"]))
             location = locations[int(sub["location_id"])]
-            capacity = int(sub.get("capacity", location.capacity))
+            capacity = _capacity(sub, location)
             performances.append(Performance(
                 id=int(sub["event_id"]),
                 main_id=int(show["event_id"]),
@@ -249,6 +288,7 @@ def from_dict(data: dict[str, Any], today: date) -> Catalogue:
                 ticket_types=type_sets[sub["ticket_types"]],
                 genres=_genres(sub["event_type"]) if "event_type" in sub else show_genres,
                 view_end=_view_end(sub, today),
+                plan=location.plan,
             ))
         shows.append(Show(
             id=int(show["event_id"]),

@@ -14,14 +14,16 @@ A value that cannot be used stops the start with a `SettingsError` that names th
 | `SANDBOX_DELAY_MS`        | 0                                    |
 | `SANDBOX_PUBLIC_URL`      | empty: the address each request came in on |
 | `SANDBOX_SECRET_KEY`      | a random key kept in the instance folder |
+| `SANDBOX_API_KEY`         | a random key kept in the instance folder (`api_key`) |
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -31,6 +33,10 @@ from .catalogue import LARGE
 
 # A generated key has 64 characters; anything shorter than this is too easily guessed.
 MIN_SECRET_LENGTH = 32
+# The Peppered API key goes in an Authorization header, raw or as Basic auth's user name: so
+# visible ASCII without a colon. Long enough not to be a typo or a word.
+API_KEY = re.compile(r"[!-9;-~]{16,}")
+API_KEY_FILE = "api_key"  # the generated key's file in the instance folder
 
 
 class SettingsError(ValueError):
@@ -51,6 +57,10 @@ class SandboxSettings:
     delay_ms: float = 0  # added to every API call
     public_url: str = ""  # where browsers reach the pages; "" is the address asked, "/" the serving site
     secret_key: str | None = None  # signs the payment page's session; None: generated in the instance folder
+    # The key of the Peppered endpoints. from_env always fills it in (SANDBOX_API_KEY, else the
+    # key generated in the instance folder), so that the shop can read the key it shares with its
+    # built-in sandbox here; None (settings made by hand) is the generated key too.
+    api_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any] | None = None, *, instance_path: str | None = None) -> SandboxSettings:
@@ -72,6 +82,8 @@ class SandboxSettings:
             delay_ms=_number(env, "SANDBOX_DELAY_MS", 0),
             public_url=_public_url(env),
             secret_key=_secret(env),
+            # Last: a setting that stops the start writes no key file first.
+            api_key=_api_key(env) or instance_api_key(os.path.abspath(folder)),
         )
 
     @property
@@ -84,8 +96,8 @@ class SandboxSettings:
         return self.delay_ms / 1000
 
     def as_dict(self) -> dict[str, Any]:
-        """For logs and printing: everything but the secret key."""
-        return {k: v for k, v in asdict(self).items() if k != "secret_key"}
+        """For logs and printing: everything but the keys."""
+        return {k: v for k, v in asdict(self).items() if k not in ("secret_key", "api_key")}
 
 
 def default_instance_path() -> str:
@@ -101,13 +113,24 @@ def default_instance_path() -> str:
 
 def instance_secret(instance_path: str) -> str:
     """A random key kept in the instance folder, shared by every worker process."""
-    path = Path(instance_path) / "secret_key"
+    return instance_key(instance_path, "secret_key", 48)
+
+
+def instance_api_key(instance_path: str) -> str:
+    """The Peppered API key when SANDBOX_API_KEY is not set: made and kept like the secret key."""
+    return instance_key(instance_path, API_KEY_FILE, 32)
+
+
+def instance_key(instance_path: str, name: str, size: int) -> str:
+    """A random key of `size` bytes kept in the instance folder's file `name`, shared by every
+    worker process (and every start)."""
+    path = Path(instance_path) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         # Written in full to a file of its own, then linked into place: workers starting at the
         # same moment never read a half-written key, and the first link wins for all of them.
-        draft = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
-        draft.write_text(secrets.token_urlsafe(48))
+        draft = path.with_name(f"{name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_urlsafe(size))
         draft.chmod(0o600)
         try:
             os.link(draft, path)
@@ -184,4 +207,15 @@ def _secret(env: Mapping[str, Any]) -> str | None:
         raise SettingsError("SANDBOX_SECRET_KEY", f"is too short ({len(raw)} characters): it must be at least "
                                                   f"{MIN_SECRET_LENGTH} characters of random text, e.g. from: "
                                                   "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    return raw
+
+
+def _api_key(env: Mapping[str, Any]) -> str | None:
+    raw = _raw(env, "SANDBOX_API_KEY")
+    if not raw:
+        return None
+    if not API_KEY.fullmatch(raw):
+        raise SettingsError("SANDBOX_API_KEY", "must be at least 16 characters of visible ASCII without spaces or "
+                                               "':' (it is sent in the Authorization header), e.g. from: "
+                                               "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
     return raw
