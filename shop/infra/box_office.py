@@ -9,14 +9,20 @@ The box office owns
 - the pass-through of cart and order calls, which always ask VdM: prices and
   availability at the moment of adding or ordering are VdM's;
 - the time budget: within one web request, all VdM calls together wait at most one read
-  time-out; calls beyond it are not made.
+  time-out; calls beyond it are not made;
+- the seat features of VdM's authenticated API (seat choice, hold times, donations): on with
+  an API key (VDM_API_KEY, or the built-in sandbox's own), off for the rest of the process
+  once VdM refuses the key, with one log line. Seating plans are kept a few seconds per
+  performance, so that a rush on one plan is not one VdM call per page.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
+from typing import Callable, TypeVar
 
 from flask import Flask, current_app, g
 
@@ -25,11 +31,17 @@ from shop.infra.requestlog import vdm_call_finished
 from shop.infra.snapshot import Catalogue, MemoryStore, RedisStore, Snapshot
 from shop.vdm import (
     Cart,
+    CartNotFound,
     Customer,
+    Hall,
+    HeldCart,
+    KeyRefused,
+    NewItem,
     NotFound,
     OrderCreated,
     OrderStatus,
     PaymentMethod,
+    SeatPlan,
     TicketType,
     UpstreamUnavailable,
     VdmClient,
@@ -37,6 +49,14 @@ from shop.vdm import (
     budget_left,
     time_budget,
 )
+
+log = logging.getLogger(__name__)
+
+# How long a performance's seating plan is kept: short, since every sale changes it.
+SEAT_PLAN_SECONDS = 5
+_NO_PLAN = "no-plan"  # kept like a plan: a hall without numbered seats, or a plan VdM failed to give
+
+T = TypeVar("T")
 
 
 class CatalogueLoading(Exception):
@@ -51,6 +71,7 @@ class BoxOffice:
         self._client = client
         self._injected = client is not None
         self._pid = os.getpid() if client else None
+        self._key_refused = False
         self.budget = cfg["VDM_READ_TIMEOUT"]
         self.status_interval = cfg["SHOP_STATUS_INTERVAL"]
         # With Redis the gates are shared by every process; in memory they are this process's,
@@ -60,7 +81,7 @@ class BoxOffice:
         prefix = f"vdmshop:{cfg['VDM_CLIENT_NAME']}:"
         store = RedisStore(cfg["SHOP_REDIS_URL"], prefix) if cfg["SHOP_REDIS_URL"] else MemoryStore()
         self.catalogue = Catalogue(self.client, store, interval=cfg["SHOP_CATALOGUE_REFRESH"],
-                                   concurrency=cfg["SHOP_CATALOGUE_CONCURRENCY"])
+                                   concurrency=cfg["SHOP_CATALOGUE_CONCURRENCY"], halls=self.halls)
         app.extensions["box_office"] = self
         app.before_request(self._start_budget)
         app.teardown_request(self._end_budget)
@@ -79,9 +100,17 @@ class BoxOffice:
                         connect_timeout=cfg["VDM_CONNECT_TIMEOUT"],
                         read_timeout=cfg["VDM_READ_TIMEOUT"],
                         on_call=vdm_call_finished,
+                        api_key=self._api_key(),
                     )
                     self._pid = os.getpid()
         return self._client
+
+    def _api_key(self) -> str | None:
+        """VDM_API_KEY; with the built-in sandbox and no key of its own, the sandbox's generated one."""
+        cfg = self.app.config
+        if cfg["VDM_API_KEY"] or cfg["VDM_API_URL"]:
+            return cfg["VDM_API_KEY"] or None
+        return cfg["SANDBOX_SETTINGS"].api_key
 
     def _start_sandbox(self) -> str:
         from dataclasses import replace
@@ -166,6 +195,92 @@ class BoxOffice:
 
     def create_order(self, cart_id: str, payment_id: int, redirect_url: str, customer: Customer) -> OrderCreated:
         return self.client().create_order(cart_id, payment_id, redirect_url, customer)
+
+    # --- seats, hold times and donations: VdM's authenticated API ------------------------
+
+    @property
+    def seats_enabled(self) -> bool:
+        """There is an API key, and VdM has not refused it since this process started."""
+        return not self._key_refused and bool(getattr(self.client(), "has_key", False))
+
+    def seat_plan(self, performance_id: int) -> SeatPlan | None:
+        """The performance's seating plan, kept SEAT_PLAN_SECONDS (it is the same for every buyer).
+        None when seats are off, the hall has no numbered seats, or VdM failed (logged)."""
+        if not self.seats_enabled:
+            return None
+        key = f"seat-plan:{int(performance_id)}"
+        plan = cache.get(key)
+        if plan is None:
+            try:
+                plan = self._authenticated(self.client().seat_plan, performance_id) or _NO_PLAN
+            except KeyRefused:
+                return None
+            except VdmError as error:
+                log.warning("seating plan of performance %s not loaded (%s)", performance_id, error)
+                plan = _NO_PLAN  # a failing VdM is not asked again by every page either
+            cache.set(key, plan, timeout=SEAT_PLAN_SECONDS)
+        return plan if isinstance(plan, SeatPlan) else None
+
+    def held_cart(self, cart_id: str) -> HeldCart | None:
+        """The cart with its seats, donations and time-out; None when seats are off or VdM cannot
+        say (the pages then do without hold times)."""
+        if not self.seats_enabled:
+            return None
+        try:
+            return self._authenticated(self.client().held_cart, cart_id)
+        except CartNotFound:
+            return None  # the public cart call tells the buyer their cart is gone
+        except VdmError as error:
+            log.warning("held cart not loaded (%s)", error)
+            return None
+
+    def add_items(self, cart_id: str, items: list[NewItem]) -> HeldCart:
+        """Chosen seats and donations into the cart, all or nothing (SeatsTaken names the seats
+        that are not free). The plans of the performances involved are asked afresh after."""
+        try:
+            return self._authenticated(self.client().add_items, cart_id, items)
+        finally:
+            for event_id in {item.event_id for item in items if item.event_id is not None}:
+                cache.delete(f"seat-plan:{int(event_id)}")
+
+    def remove_item(self, cart_id: str, item_id: str, event_id: int | None = None) -> HeldCart:
+        """Remove one item; with its performance's `event_id`, that plan is asked afresh after."""
+        try:
+            return self._authenticated(self.client().remove_item, cart_id, item_id)
+        finally:
+            if event_id is not None:
+                cache.delete(f"seat-plan:{int(event_id)}")
+
+    def halls(self) -> list[Hall] | None:
+        """VdM's halls, for the snapshot's addresses: none with seats off; None when VdM fails
+        (the snapshot then keeps the addresses it had)."""
+        if not self.seats_enabled:
+            return []
+        try:
+            return self._authenticated(self.client().halls)
+        except NotFound:
+            return []
+        except VdmError as error:
+            log.warning("halls not loaded (%s)", error)
+            return None
+
+    def _authenticated(self, call: Callable[..., T], *args) -> T:
+        """One authenticated call. Once VdM has refused the key, no more are made."""
+        if self._key_refused:
+            raise KeyRefused("the VdM API key was refused earlier")
+        try:
+            return call(*args)
+        except KeyRefused as error:
+            if error.status is not None:  # VdM answered 401/403 (not: no key, so no call)
+                self._refuse_key(error.status)
+            raise
+
+    def _refuse_key(self, status: int) -> None:
+        with self._lock:
+            first, self._key_refused = not self._key_refused, True
+        if first:
+            log.error("VDM_API_KEY was refused by VdM (%s): seat choice, hold times and donations are off "
+                      "until the shop is restarted with a key VdM accepts", status)
 
     # --- order status: VdM asks for at most one poll per order every 10 seconds ----------
 

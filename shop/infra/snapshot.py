@@ -3,8 +3,9 @@ by a refresher in the background, so that no buyer's catalogue page waits on VdM
 
 One refresh asks VdM for the upcoming events (1 call), the ticket types of every
 performance on sale (one call each, a handful in flight at once) and the payment methods
-(1 call); halls and genres, which rarely change, once an hour. A call that fails keeps the
-previous snapshot's value for that part. Buyers are always served the last complete
+(1 call); halls and genres, which rarely change, once an hour (with an API key, VdM's
+authenticated halls too, for the addresses the public locations leave out). A call that
+fails keeps the previous snapshot's value for that part. Buyers are always served the last complete
 snapshot; before the very first one, pages wait (bounded) for the refresher's first call,
 the event list, and prices follow.
 
@@ -22,14 +23,15 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from decimal import Decimal
 from functools import cached_property
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from shop.domain.programme import state, visible
 from shop.vdm import (
     Event,
+    Hall,
     Location,
     NotFound,
     PaymentMethod,
@@ -176,6 +178,21 @@ def carry_changes(previous: Mapping[str, tuple[str, float]], current: Mapping[st
             for key, digest in current.items()}
 
 
+def with_addresses(locations: Mapping[int, Location], halls: Iterable[Location]) -> dict[int, Location]:
+    """The public locations, with the address of the hall of the same id where they give none
+    (VdM's hallId is assumed to be the public location_id); a hall they do not list is added."""
+    merged = dict(locations)
+    for hall in halls:
+        known = merged.get(hall.id)
+        if known is None:
+            merged[hall.id] = hall
+        elif not known.address_lines and hall.address_lines:
+            merged[hall.id] = replace(known, name=known.name or hall.name, address=hall.address,
+                                      address1=hall.address1, zip=hall.zip, city=hall.city,
+                                      country=known.country or hall.country, phone=known.phone or hall.phone)
+    return merged
+
+
 # --- where the snapshot is kept -------------------------------------------------------------
 
 
@@ -266,8 +283,11 @@ class Catalogue:
     """The current snapshot of this process, and the refresher that keeps it current."""
 
     def __init__(self, client: Callable[[], VdmClient], store: MemoryStore | RedisStore, *,
-                 interval: float, concurrency: int = 6, poll: float = 2.0):
+                 interval: float, concurrency: int = 6, poll: float = 2.0,
+                 halls: Callable[[], list[Hall] | None] | None = None):
         self._client = client
+        # VdM's authenticated halls: [] when there are none to ask for, None when asking failed.
+        self._halls = halls
         self.store = store
         self.interval = interval
         self.concurrency = concurrency
@@ -401,9 +421,7 @@ class Catalogue:
         methods = _or_previous(lambda: tuple(client.payment_methods()), base.payment_methods, "payment methods")
         locations, event_types = base.locations, base.event_types
         if slow:
-            halls = _or_previous(client.locations, None, "halls", absent=[])
-            locations = base.locations if halls is None else {hall.id: hall for hall in halls}
-            event_types = _or_previous(lambda: tuple(client.event_types()), base.event_types, "genres", absent=())
+            locations, event_types = self._slow_parts(client, base)
         # A hair later than the events-only one above, so that every process takes it as newer.
         changes = carry_changes(base.changes, fingerprints(events, ticket_types, locations), began)
         snapshot = Snapshot(began + 0.001, events, ticket_types, methods, locations, event_types,
@@ -412,6 +430,18 @@ class Catalogue:
         log.info("catalogue: %d shows, %d prices loaded in %.2f s", len(events), len(snapshot.ticket_types),
                  time.monotonic() - started)
         return snapshot
+
+    def _slow_parts(self, client: VdmClient, base: Snapshot) -> tuple[Mapping[int, Location], tuple[str, ...]]:
+        """Halls (with the authenticated halls' addresses) and genres."""
+        halls = _or_previous(client.locations, None, "halls", absent=[])
+        locations = base.locations if halls is None else {hall.id: hall for hall in halls}
+        if self._halls is not None:
+            peppered = self._halls()
+            # When they fail, the addresses they gave last time stay: they are in the last locations.
+            filler = base.locations.values() if peppered is None else [hall.as_location() for hall in peppered]
+            locations = with_addresses(locations, filler)
+        event_types = _or_previous(lambda: tuple(client.event_types()), base.event_types, "genres", absent=())
+        return locations, event_types
 
     def _publish(self, snapshot: Snapshot) -> None:
         self.use(snapshot)
