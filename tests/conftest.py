@@ -17,7 +17,7 @@ from vdm_sandbox.catalogue import DEMO_CATALOGUE
 
 # Tests never pick up a developer's own settings.
 for name in list(os.environ):
-    if name.startswith(("VDM_", "SHOP_", "SANDBOX_")) and name != "VDM_LIVE_CLIENT":
+    if name.startswith(("VDM_", "SHOP_", "SANDBOX_")) and name not in ("VDM_LIVE_CLIENT", "VDM_LIVE_API_KEY"):
         del os.environ[name]
 
 

@@ -181,6 +181,8 @@ class FakeUpstream:
         self.routes: dict[tuple[str, str], tuple] = {}
         self.calls: list[tuple[str, str]] = []
         self.raw_paths: list[str] = []
+        self.authorizations: list[tuple[str, str, str | None]] = []  # method, path, Authorization header
+        self.bodies: list[bytes] = []
         self.lock = threading.Lock()
         self.server, self.url = serve_in_thread(self.wsgi)
 
@@ -200,6 +202,8 @@ class FakeUpstream:
         with self.lock:
             self.calls.append(key)
             self.raw_paths.append(environ.get("RAW_URI", ""))
+            self.authorizations.append((*key, environ.get("HTTP_AUTHORIZATION")))
+            self.bodies.append(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
         status, body, delay, content_type, trickle = self.routes.get(key, (404, b'{"message": "Not found"}', 0, "application/json", 0))
         time.sleep(delay)
         headers = [("Content-Type", content_type)]
