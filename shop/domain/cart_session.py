@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
+from typing import Callable, TypeVar
 
 from flask import current_app, flash, session
 from flask_babel import gettext as _
@@ -20,6 +22,10 @@ from shop.domain.ledger import LedgerUnavailable
 from shop.domain.ordering import settle
 from shop.infra.box_office import box_office
 from shop.vdm import Cart, CartNotFound, NotFound, Rejected, Seat, TicketType
+from shop.vdm.models import now
+from shop.vdm.peppered import HeldCart, NewItem
+
+T = TypeVar("T")
 
 # --- the cart in the session ---------------------------------------------------------
 
@@ -32,11 +38,51 @@ def remember(cart: Cart) -> None:
 def forget() -> None:
     session.pop("cart_id", None)
     session.pop("cart_count", None)
+    session.pop("held_until", None)
 
 
 def drop_expired() -> None:
+    expired = _held_until()
     forget()
-    flash(_("Your cart had expired, so it was emptied. Please choose your tickets again."), "warning")
+    if expired is not None and expired <= now():
+        # The one way the shop writes a time (shop/infra/i18n.py), as the templates' filter.
+        flash(_("Your cart expired at %(time)s, so it was emptied. Please choose your tickets again.",
+                time=current_app.jinja_env.filters["time"](expired)), "warning")
+    else:
+        flash(_("Your cart had expired, so it was emptied. Please choose your tickets again."), "warning")
+
+
+def held(cart: Cart | None) -> HeldCart | None:
+    """The cart as VdM's authenticated API shows it (with when it expires, and the seats' rows
+    and numbers), or None when the shop has no such view of it (seat choice off, VdM failing).
+    When it expires is kept, so that the buyer can be told later when an emptied cart expired."""
+    if cart is None or cart.is_empty:
+        return None
+    found = box_office().held_cart(cart.id)
+    if found is not None and found.cart_id in ("", cart.id):
+        _keep_held_until(found)
+    return found
+
+
+def seats_in_cart() -> set[str]:
+    """The plan's seats already in the buyer's cart (none known without seat choice)."""
+    cart_id = session.get("cart_id")
+    found = box_office().held_cart(cart_id) if cart_id and session.get("cart_count") else None
+    return {item.seat_id for item in found.items if item.seat_id} if found else set()
+
+
+def _keep_held_until(cart: HeldCart) -> None:
+    if cart.time_out is not None:
+        session["held_until"] = cart.time_out.isoformat()
+    else:
+        session.pop("held_until", None)
+
+
+def _held_until() -> datetime | None:
+    try:
+        return datetime.fromisoformat(session.get("held_until", ""))
+    except (TypeError, ValueError):
+        return None
 
 
 def load() -> Cart | None:
@@ -122,29 +168,58 @@ def add(performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
         return _add(held, performance_id, chosen)
 
 
+def _put(held: Held, put: Callable[[str], T], *, first: bool) -> T:
+    """`put(cart_id)` on the held cart. Putting into a cart that is gone changed nothing, so the
+    first put goes into a new cart instead; after that, CartNotFound is the caller's."""
+    try:
+        return put(held.cart_id)
+    except CartNotFound:
+        if not first:
+            raise
+    forget()
+    flash(_("Your previous cart had expired, so these tickets are in a new one."), "warning")
+    held.move()
+    return put(held.cart_id)
+
+
 def _add(held: Held, performance_id: int, chosen: list[tuple[TicketType, int]]) -> Cart:
     added: list[tuple[TicketType, int]] = []
     cart = None
     for ticket_type, quantity in chosen:
-        for attempt in (1, 2):
-            try:
-                cart = box_office().add_to_cart(held.cart_id, performance_id, quantity, ticket_type.id)
-                break
-            except CartNotFound as error:
-                if added or attempt == 2:  # it vanished between our own calls: say so, keep what is known
-                    drop_expired()
-                    raise AddFailed(ticket_type, error.message, added) from error
-                # Adding to a cart that is gone changed nothing, so the same tickets can go in a new one.
-                forget()
-                flash(_("Your previous cart had expired, so these tickets are in a new one."), "warning")
-                held.move()
-            except (Rejected, NotFound) as error:
-                if cart is not None:
-                    remember(cart)
-                raise AddFailed(ticket_type, error.message, added) from error
+        try:
+            cart = _put(held, partial(_add_one, performance_id=performance_id, quantity=quantity,
+                                      ticket_type_id=ticket_type.id), first=not added)
+        except CartNotFound as error:  # it vanished between our own calls: say so, keep what is known
+            drop_expired()
+            raise AddFailed(ticket_type, error.message, added) from error
+        except (Rejected, NotFound) as error:
+            if cart is not None:
+                remember(cart)
+            raise AddFailed(ticket_type, error.message, added) from error
         added.append((ticket_type, quantity))
     remember(cart)
+    session.pop("held_until", None)  # adding may have moved when the cart expires: no longer known
     return cart
+
+
+def _add_one(cart_id: str, *, performance_id: int, quantity: int, ticket_type_id: str) -> Cart:
+    return box_office().add_to_cart(cart_id, performance_id, quantity, ticket_type_id)
+
+
+def add_seats(items: list[NewItem]) -> HeldCart:
+    """Put chosen seats in the cart in one call (VdM adds all of them or none), making a new cart
+    when there is none, it expired or it is being ordered. Raises VdM's refusal as it is
+    (SeatsTaken names the seats that are no longer free)."""
+    with Held(session.get("cart_id") or new_cart()) as held:
+        try:
+            cart = _put(held, lambda cart_id: box_office().add_items(cart_id, items), first=True)
+        except CartNotFound:
+            drop_expired()
+            raise
+        session["cart_id"] = held.cart_id
+        session["cart_count"] = sum(1 for item in cart.items if not item.is_donation)
+        _keep_held_until(cart)
+        return cart
 
 
 REMOVED, NOT_THERE, BEING_ORDERED, EXPIRED = "removed", "not-there", "being-ordered", "expired"
@@ -215,5 +290,8 @@ def refusal(sentence: str, reason: str) -> Markup:
 
 
 def added_message(added: list[tuple[TicketType, int]]) -> str:
-    count = sum(quantity for _, quantity in added)
+    return tickets_added(sum(quantity for _, quantity in added))
+
+
+def tickets_added(count: int) -> str:
     return ngettext("%(num)d ticket was added to your cart.", "%(num)d tickets were added to your cart.", count)

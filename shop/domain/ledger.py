@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator
 
+from shop.domain.seating import Place
 from shop.extensions import RedisUnavailable, redis_link
 from shop.vdm.models import VENUE_TZ
 
@@ -83,7 +84,7 @@ class OrderLine:
     ticket_type: str
     price: Decimal
     quantity: int
-    seat: str | None = None  # a numbered seat (issue 14): then one line per seat
+    seat: Place | None = None  # a numbered seat: then one line per seat
 
     @property
     def subtotal(self) -> Decimal:
@@ -93,27 +94,30 @@ class OrderLine:
         return {"performance_id": self.performance_id, "show_id": self.show_id, "show": self.show,
                 "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat() if self.ends_at else None,
                 "hall": self.hall, "location_id": self.location_id, "ticket_type": self.ticket_type,
-                "price": str(self.price), "quantity": self.quantity, "seat": self.seat}
+                "price": str(self.price), "quantity": self.quantity,
+                "seat": self.seat.as_dict() if self.seat else None}
 
     @classmethod
     def from_dict(cls, d: dict) -> OrderLine:
         return cls(int(d["performance_id"]), _int_or_none(d.get("show_id")), str(d["show"]), _moment(d["starts_at"]),
                    _moment(d["ends_at"]) if d.get("ends_at") else None, str(d["hall"]),
                    _int_or_none(d.get("location_id")), str(d["ticket_type"]), Decimal(d["price"]),
-                   int(d["quantity"]), d.get("seat"))
+                   int(d["quantity"]), Place.read(d.get("seat")))
 
 
 @dataclass(frozen=True)
 class Purchase:
-    """What an order is for: its lines, the cart's total and the payment method's surcharge."""
+    """What an order is for: its lines, the cart's total, the buyer's donation and the payment
+    method's surcharge."""
 
     lines: tuple[OrderLine, ...]
-    total: Decimal  # the cart's total, as VdM gave it
+    total: Decimal  # the tickets' total, as VdM's public cart gave it (it leaves donations out)
     payment_cost: Decimal = Decimal("0.00")  # added by the payment provider on top of the total
+    donation: Decimal = Decimal("0.00")  # given with the order, on top of the tickets
 
     @property
     def total_paid(self) -> Decimal:
-        return self.total + self.payment_cost
+        return self.total + self.donation + self.payment_cost
 
     def by_performance(self) -> list[tuple[OrderLine, ...]]:
         """The lines per performance, soonest first (the first line of each names the performance)."""
@@ -124,7 +128,7 @@ class Purchase:
 
     def as_dict(self) -> dict:
         return {"lines": [line.as_dict() for line in self.lines], "total": str(self.total),
-                "payment_cost": str(self.payment_cost)}
+                "payment_cost": str(self.payment_cost), "donation": str(self.donation)}
 
     @classmethod
     def read(cls, data: dict | str | None) -> Purchase | None:
@@ -135,7 +139,7 @@ class Purchase:
         try:
             d = json.loads(data) if isinstance(data, str) else data
             return cls(tuple(OrderLine.from_dict(line) for line in d["lines"]), Decimal(d["total"]),
-                       Decimal(d.get("payment_cost") or "0.00"))
+                       Decimal(d.get("payment_cost") or "0.00"), Decimal(d.get("donation") or "0.00"))
         except (KeyError, TypeError, ValueError, InvalidOperation) as error:
             log.warning("the ledger holds a purchase it cannot read: %s", error)
             return None

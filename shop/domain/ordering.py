@@ -26,9 +26,18 @@ for the state to settle and then follows it: CREATED goes to the same payment pa
 UNCERTAIN asks the buyer first.
 
 What was bought (a `Purchase`) is taken from the cart read under the claim, which is the cart
-the buyer confirmed, with the show, times and hall from the catalogue snapshot, and kept with
-CREATED: VdM's order status tells only seat ids and show names, and the order page and the
-buyer's calendar file need more.
+the buyer confirmed, with the show, times and hall from the catalogue snapshot (and each
+numbered seat's row and number from the authenticated cart), and kept with CREATED: VdM's
+order status tells only seat ids and show names, and the order page and the buyer's calendar
+file need more.
+
+A donation (when the venue asks for them) goes into the cart under the claim, right before
+`order/create`, so that no other request changes the cart in between. VdM keeps a donation
+in the cart when an order is refused or never sent, so what the cart already holds is
+read first: a donation of another amount is taken out, one of the same amount kept. A retry
+never adds a second one, and a buyer who leaves the field empty the next time gives nothing.
+When the donation cannot be put in (or the cart not read), the claim is released and nothing
+is ordered.
 """
 
 from __future__ import annotations
@@ -40,7 +49,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
 from shop.domain.ledger import CHANGING, CREATED, CREATING, Entry, LedgerUnavailable, OrderLine, Purchase
+from shop.domain.seating import places
 from shop.vdm import Cart, CartNotFound, ConnectFailed, Customer, NotFound, Rejected, Seat, VdmError
+from shop.vdm.peppered import DONATION, HeldCart, NewItem
 
 if TYPE_CHECKING:
     from shop.infra.snapshot import Snapshot
@@ -73,6 +84,14 @@ class CartChanged:
     cart: Cart
 
 
+@dataclass(frozen=True)
+class DonationFailed:
+    """The donation could not be put in the cart (VdM's reason, or None when the cart could not
+    be read); nothing was ordered."""
+
+    reason: str | None
+
+
 class CartGone:
     """VdM no longer has the cart, and no order of this shop was made from it."""
 
@@ -93,23 +112,29 @@ class StillCreating:
     """Another request is creating this cart's order and did not finish in time."""
 
 
-Outcome = ToPayment | Refused | CartChanged | CartGone | NothingOrdered | MayExist | ProbablyCreated | StillCreating
+Outcome = (ToPayment | Refused | CartChanged | DonationFailed | CartGone | NothingOrdered | MayExist | ProbablyCreated
+           | StillCreating)
 
 
 # --- what was bought -------------------------------------------------------------------------
 
 
-def purchase_of(cart: Cart, payment_id: int, snapshot: Snapshot | None) -> Purchase:
-    """The cart as the buyer confirmed it: one line per performance, ticket type and price, with
+def purchase_of(cart: Cart, payment_id: int, snapshot: Snapshot | None, held: HeldCart | None = None,
+                donation: Decimal = Decimal("0.00")) -> Purchase:
+    """The cart as the buyer confirmed it: one line per performance, ticket type and price (one
+    per seat for numbered seats, with their place from `held`, the authenticated cart), with
     the show, its times and hall from the catalogue (from the cart itself when the catalogue
-    does not have the performance), and the chosen payment method's surcharge."""
+    does not have the performance), the donation and the chosen payment method's surcharge."""
     lines: dict[tuple, OrderLine] = {}
+    where = places(held)
     for seat in cart.seats:
-        key = (seat.event_id, seat.discount_id, seat.discount_name, seat.price)
+        place = where.get(seat.id)
+        key = (seat.event_id, seat.discount_id, seat.discount_name, seat.price, seat.id if place else None)
         known = lines.get(key)
-        lines[key] = replace(known, quantity=known.quantity + 1) if known else _line(seat, snapshot)
+        lines[key] = replace(known, quantity=known.quantity + 1) if known else replace(_line(seat, snapshot),
+                                                                                         seat=place)
     costs = {method.id: method.cost for method in snapshot.payment_methods} if snapshot else {}
-    return Purchase(tuple(lines.values()), cart.total, costs.get(payment_id, Decimal("0.00")))
+    return Purchase(tuple(lines.values()), cart.total, costs.get(payment_id, Decimal("0.00")), donation)
 
 
 def _line(seat: Seat, snapshot: Snapshot | None) -> OrderLine:
@@ -137,6 +162,13 @@ def settle(ledger, cart_id: str, seconds: float) -> Entry | None:
     return entry
 
 
+@dataclass(frozen=True)
+class Ready:
+    """The cart checked under the claim, and what it holds: it may be ordered."""
+
+    purchase: Purchase | None
+
+
 @dataclass
 class Order:
     """What the buyer confirmed: this cart, as it was shown (its version), with these details."""
@@ -147,14 +179,17 @@ class Order:
     customer: Customer
     redirect_url: str
     retry: bool = False  # the buyer confirmed a new try after an uncertain one
+    donation: Decimal | None = None  # None: the venue asks for none, so the cart's are left alone
 
 
 class Placement:
     def __init__(self, ledger, client, *, version_of: Callable[[Cart], str],
                  payment_url_allowed: Callable[[str], bool], wait_seconds: float,
-                 catalogue: Callable[[], Snapshot | None] = lambda: None):
+                 catalogue: Callable[[], Snapshot | None] = lambda: None,
+                 held_cart: Callable[[str], HeldCart | None] = lambda cart_id: None):
         self.ledger = ledger
-        self.client = client
+        self.client = client  # with `add_items` and `remove_item` too when orders carry donations
+        self.held_cart = held_cart  # the authenticated cart (seats' places, donations), None when unknown
         self.version_of = version_of
         self.payment_url_allowed = payment_url_allowed
         self.wait_seconds = wait_seconds
@@ -203,15 +238,10 @@ class Placement:
     def _create(self, order: Order, *, after_uncertain: bool) -> Outcome:
         """With the claim held: check the cart is the one confirmed, then order it."""
         cart_id = order.cart_id
-        try:
-            cart = self.client.cart(cart_id)
-        except CartNotFound:
-            return self._cart_gone(cart_id, after_uncertain)
-        except VdmError:
-            return self._nothing(cart_id, NothingOrdered())
-        if cart.is_empty or self.version_of(cart) != order.version:
-            return self._nothing(cart_id, CartChanged(cart))
-        purchase = self._purchase(cart, order.payment_id)
+        ready = self._ready(order, after_uncertain)
+        if not isinstance(ready, Ready):
+            return ready
+        purchase = ready.purchase
         try:
             created = self.client.create_order(cart_id, order.payment_id, order.redirect_url, order.customer)
         except CartNotFound:
@@ -232,10 +262,45 @@ class Placement:
         return ToPayment(Entry(cart_id, CREATED, created.order_key, payment_url, purchase),
                          unsafe_payment_url=not safe)
 
-    def _purchase(self, cart: Cart, payment_id: int) -> Purchase | None:
+    def _ready(self, order: Order, after_uncertain: bool) -> Ready | Outcome:
+        """The cart is the one confirmed, with the donation asked for in it: ready to be ordered."""
+        cart_id = order.cart_id
+        try:
+            cart = self.client.cart(cart_id)
+        except CartNotFound:
+            return self._cart_gone(cart_id, after_uncertain)
+        except VdmError:
+            return self._nothing(cart_id, NothingOrdered())
+        if cart.is_empty or self.version_of(cart) != order.version:
+            return self._nothing(cart_id, CartChanged(cart))
+        held = self.held_cart(cart_id)
+        if order.donation is not None:
+            failed = self._donate(cart_id, held, order.donation)
+            if failed is not None:
+                return self._nothing(cart_id, failed)
+        return Ready(self._purchase(cart, order.payment_id, held, order.donation or Decimal("0.00")))
+
+    def _donate(self, cart_id: str, held: HeldCart | None, amount: Decimal) -> DonationFailed | None:
+        """Make the cart's donation `amount` (none for 0), whatever an earlier try left in it."""
+        if held is None:
+            return DonationFailed(None)
+        present = [item for item in held.items if item.is_donation]
+        keep = next((item for item in present if item.amount == amount), None) if amount else None
+        try:
+            for item in present:
+                if item is not keep:
+                    self.client.remove_item(cart_id, item.item_id)
+            if amount and keep is None:
+                self.client.add_items(cart_id, [NewItem(DONATION, 0, amount=amount)])
+        except VdmError as error:  # after a time-out it may be in: the next try finds it there
+            log.warning("the donation could not be put in a cart: %s: %s", type(error).__name__, error)
+            return DonationFailed(error.message)
+        return None
+
+    def _purchase(self, cart: Cart, payment_id: int, held: HeldCart | None, donation: Decimal) -> Purchase | None:
         """What is bought, for the order page: never a reason for an order not to be placed."""
         try:
-            return purchase_of(cart, payment_id, self.catalogue())
+            return purchase_of(cart, payment_id, self.catalogue(), held, donation)
         except Exception:
             log.exception("what cart %s holds could not be described; its order page will say less", cart.id)
             return None

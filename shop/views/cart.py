@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from shop.domain import cart_session
+from shop.domain import cart_session, seating
 from shop.views.forms import RemoveSeatForm
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -14,8 +14,9 @@ bp = Blueprint("cart", __name__, url_prefix="/cart")
 @bp.get("/")
 def page():
     cart = cart_session.load()
+    held = cart_session.held(cart)  # until when the seats are held, and where numbered seats are
     return render_template("cart.html", cart=cart, groups=cart_session.grouped(cart) if cart else [],
-                           remove_form=RemoveSeatForm())
+                           held=held, places=seating.places(held), remove_form=RemoveSeatForm())
 
 
 @bp.post("/remove")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from decimal import Decimal
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -47,8 +49,8 @@ def offered_methods() -> list[PaymentMethod]:
     return [by_id[i] for i in wanted if i in by_id]
 
 
-def method_label(method: PaymentMethod, cart: Cart) -> str:
-    total = money(cart.total + method.cost)
+def method_label(method: PaymentMethod, cart: Cart, donation: Decimal) -> str:
+    total = money(cart.total + donation + method.cost)
     if method.cost:
         return _("%(method)s + %(cost)s (total %(total)s)", method=method.description, cost=money(method.cost),
                  total=total)
@@ -65,7 +67,8 @@ def return_url() -> str:
 
 def placement() -> Placement:
     return Placement(ledger(), box_office(), version_of=cart_version, payment_url_allowed=payment_url_allowed,
-                     wait_seconds=current_app.config["VDM_READ_TIMEOUT"] + 2, catalogue=box_office().catalogue.current)
+                     wait_seconds=current_app.config["VDM_READ_TIMEOUT"] + 2, catalogue=box_office().catalogue.current,
+                     held_cart=box_office().held_cart)
 
 
 def to_payment(entry: Entry):
@@ -78,10 +81,22 @@ def to_payment(entry: Entry):
     return redirect(url_for("orders.order", order_key=entry.order_key), 303)
 
 
+def donation_max() -> Decimal | None:
+    """The largest donation, when the venue asks for donations and VdM's authenticated cart,
+    which holds them, can be used; else None."""
+    cfg = current_app.config
+    return cfg["SHOP_DONATION_MAX"] if cfg["SHOP_DONATION"] and box_office().seats_enabled else None
+
+
 def details_form(payment_choices: list[tuple[str, str]]):
     cfg = current_app.config
     return checkout_form(cfg["SHOP_FIELDS_REQUIRED"], cfg["SHOP_FIELDS_HIDDEN"], bool(cfg["VENUE_TERMS_URL"]),
-                         payment_choices)
+                         payment_choices, donation_max())
+
+
+def donation_of(form) -> Decimal | None:
+    """The donation the form asks for (0 for none), or None when it asks nothing about donations."""
+    return form.donation.amount if "donation" in form else None
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -104,7 +119,7 @@ def details():
     order = Order(cart_id, form.cart_version.data or "", int(form.payment_id.data),
                   Customer(**form.contact(), avg_optin=bool(form.avg_optin.data),
                            avg_mailinglist=bool(form.avg_mailinglist.data)),
-                  return_url(), retry=form.retry.data == "1")
+                  return_url(), retry=form.retry.data == "1", donation=donation_of(form))
     return outcome_page(placement().place(order), form, methods)
 
 
@@ -122,6 +137,11 @@ def outcome_page(outcome: ordering.Outcome, form, methods):
         case ordering.Refused(reason=reason):
             return checkout_page(form, methods, 422, error=cart_session.refusal(
                 _("The box office did not accept the order."), reason))
+        case ordering.DonationFailed(reason=reason):
+            sentence = _("Your donation could not be added, so nothing was ordered. Please try again, or leave the "
+                         "donation empty.")
+            form.donation.errors.append(cart_session.refusal(sentence, reason) if reason else sentence)
+            return checkout_page(form, methods, 422)
         case ordering.CartGone():
             cart_session.drop_expired()
             return redirect(url_for("cart.page"), 303)
@@ -161,10 +181,22 @@ def checkout_page(form, methods, status: int = 200, *, error: str | None = None,
 def page(form, cart: Cart | None, methods, status: int, *, error=None, uncertain: str | None = None):
     if error:
         form.form_errors.append(error)
+    held = cart_session.held(cart)
+    donation = shown_donation(form, held)
     if cart is not None:  # the form always describes the cart as it is now
-        form.payment_id.choices = [(str(m.id), method_label(m, cart)) for m in methods]
+        form.payment_id.choices = [(str(m.id), method_label(m, cart, donation)) for m in methods]
         form.cart_id.data = cart.id
         form.cart_version.data = cart_version(cart)
     form.retry.data = "1" if uncertain == "may_exist" else ""
     return render_template("checkout.html", form=form, cart=cart, groups=cart_session.grouped(cart) if cart else [],
-                           uncertain=uncertain, has_methods=bool(methods)), status
+                           uncertain=uncertain, has_methods=bool(methods), held=held, donation=donation), status
+
+
+def shown_donation(form, held) -> Decimal:
+    """The donation the page counts in its totals: the one typed (when it is a valid amount), or
+    on a first visit the one an earlier try left in the cart, which the field then offers."""
+    if "donation" not in form:
+        return Decimal("0.00")
+    if request.method == "GET" and not form.donation.data and held is not None and held.donation:
+        form.donation.data = format_decimal(held.donation, format="0.00")
+    return Decimal("0.00") if form.donation.errors else form.donation.amount

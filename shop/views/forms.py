@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from functools import lru_cache
 
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TelField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
+from shop.infra.i18n import money
 from shop.vdm import TicketType
 from shop.vdm.ids import TOKEN
 
@@ -94,6 +105,22 @@ def tickets_form(ticket_types: list[TicketType], limit: int, **kwargs) -> Ticket
     return form
 
 
+class SeatsForm(FlaskForm):
+    """The seats chosen on a performance's plan (checkboxes named `seat`); the plan checks them
+    (shop/domain/seating.py), so any value is taken here and kept as ticked."""
+
+    seat = SelectMultipleField(validate_choice=False)
+    submit = SubmitField(_l("Continue"))
+
+
+class SeatTypesForm(FlaskForm):
+    """A ticket type for each chosen seat (selects named type_<seat id>, read by the domain),
+    and the seats themselves, as they were shown."""
+
+    seat = SelectMultipleField(validate_choice=False)
+    submit = SubmitField(_l("Add to cart"))
+
+
 class RemoveSeatForm(FlaskForm):
     seat_id = HiddenField(validators=[Regexp(ID)])
     submit = SubmitField(_l("Remove"))
@@ -127,6 +154,45 @@ class PlainText:
             raise ValidationError(_("This contains only invisible characters. Please type it again."))
 
 
+# Euros as a buyer types them: "10", "7,50" (the Dutch way) or "7.50", a euro sign allowed.
+AMOUNT = re.compile(r"([0-9]{1,7})(?:[.,]([0-9]+))?\Z")
+CENT = Decimal("0.01")
+
+
+class AmountField(StringField):
+    """An amount in euros, in whole cents, between `minimum` and `maximum`; empty is none.
+    Invalid input is kept as typed."""
+
+    minimum = Decimal("1.00")
+    maximum = Decimal("500.00")
+
+    def post_validate(self, form, validation_stopped):
+        typed = self._typed()
+        if not typed:
+            return
+        found = AMOUNT.fullmatch(typed)
+        if not found:
+            self.errors.append(_("Enter an amount in euros, like 10 or 7,50."))
+        elif len(found.group(2) or "") > 2:
+            self.errors.append(_("Enter an amount in whole cents, like 7,50."))
+        elif not self.minimum <= self._amount(found) <= self.maximum:
+            self.errors.append(_("Enter an amount from %(minimum)s to %(maximum)s.", minimum=money(self.minimum),
+                                 maximum=money(self.maximum)))
+
+    def _typed(self) -> str:
+        return (self.data or "").replace("€", "").strip()
+
+    @staticmethod
+    def _amount(found: re.Match) -> Decimal:
+        return Decimal(f"{found.group(1)}.{found.group(2) or '0'}").quantize(CENT)
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount, once validated; 0 for none."""
+        found = AMOUNT.fullmatch(self._typed())
+        return self._amount(found) if found and len(found.group(2) or "") <= 2 else Decimal("0.00")
+
+
 class CheckoutForm(FlaskForm):
     """The buyer's details, named as VdM's order/create takes them."""
 
@@ -145,6 +211,7 @@ class CheckoutForm(FlaskForm):
     # Kept as text, so that a tampered value is "not a valid choice" like an unknown id.
     payment_id = RadioField(_l("Payment method"), validate_choice=True,
                             validators=[InputRequired(_l("Choose how you want to pay."))])
+    donation = AmountField(_l("Donation"), filters=[strip], validators=[Optional(), Length(max=20)])
     avg_optin = BooleanField(_l("VoordeMensen may contact me about this order"))
     avg_mailinglist = BooleanField(_l("Send me the newsletter"))
     terms = BooleanField(_l("I accept the terms and conditions"))
@@ -166,10 +233,15 @@ class CheckoutForm(FlaskForm):
 
 
 def checkout_form(required: list[str], hidden: list[str], terms: bool, payment_choices: list[tuple[int, str]],
-                  **kwargs) -> CheckoutForm:
+                  donation_max: Decimal | None = None, **kwargs) -> CheckoutForm:
     """The checkout form as the venue configured it: which fields are required or hidden,
-    whether terms must be accepted, and which payment methods are offered."""
+    whether terms must be accepted, which payment methods are offered, and the largest
+    donation (None: no donation is asked for)."""
     form = CheckoutForm(**kwargs)
+    if donation_max is None:
+        del form["donation"]
+    else:
+        form.donation.maximum = donation_max
     for name in hidden:
         del form[name]
     for name in required:
