@@ -65,3 +65,21 @@ FRIEND = "Fy5VrdN3gH"  # Vriend van het theater: 5.00 off, 10.00
 IDEAL = 33  # no cost
 CREDITCARD = 34  # 1.50 on top
 BANCONTACT = 35  # 0.35 on top
+
+# --- the Grote Zaal's numbered seats (its "seating" in the demo catalogue) -----------------------
+# Parket: rows 1-8 of 24 seats; Balkon: rows 1-3 of 18, seats 9 and 10 of its row 1 blocked. 246
+# seats, 244 for sale, of which a performance sells the first 240 (its capacity) in this order.
+
+PARKET, BALKON = 1, 2  # section ids
+RANG_1 = 1  # Parket rows 1-6: the ticket types' own prices
+RANG_2 = 2  # Parket rows 7-8 and the Balkon: 3.00 less (Standaard 21.50)
+OPEN_SEATING = 1  # the one rank of an unnumbered hall (Kleine Zaal, Foyer): the ticket types' prices
+
+FIRST_SEAT = "DWfDL1qf5p"  # Parket row 1 seat 1: the first seat best-available takes
+SECOND_SEAT = "XI7scWy0L9"  # Parket row 1 seat 2
+THIRD_SEAT = "I1bMHen83Q"  # Parket row 1 seat 3
+LAST_RANG_1_SEAT = "muLYv0HvY1"  # Parket row 6 seat 24: the 144th seat, the last of Rang 1
+FIRST_RANG_2_SEAT = "NHPq1STIor"  # Parket row 7 seat 1: the 145th seat
+BLOCKED_SEAT = "Dy2klJTjHG"  # Balkon row 1 seat 9: never for sale (the light desk)
+LAST_SEAT_FOR_SALE = "lBfGOlQoo6"  # Balkon row 3 seat 14: the 240th seat for sale
+BEYOND_CAPACITY = "SLnGkiIXBs"  # Balkon row 3 seat 15: the first of the four past the 240

@@ -3,8 +3,9 @@
     vdm-sandbox --port 5001 [--host 127.0.0.1] [--catalogue PATH|large|large:N] [--delay-ms N]
 
 Serves the JSON API and the pages with werkzeug's threaded server and prints the base URL
-to use instead of VdM's (`http://127.0.0.1:5001/v1/demo/`). Every other setting is a
-SANDBOX_* environment variable (settings.py); the options win over their variables.
+to use instead of VdM's (`http://127.0.0.1:5001/v1/demo/`), and the key of its Peppered
+endpoints (a sandbox's key guards nothing real). Every other setting is a SANDBOX_*
+environment variable (settings.py); the options win over their variables.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from werkzeug.serving import make_server
 
 from . import create_app
-from .settings import SandboxSettings, SettingsError
+from .settings import API_KEY_FILE, SandboxSettings, SettingsError
 
 VDM = "https://api.voordemensen.nl/v1/demo/"
 
@@ -29,6 +30,12 @@ def _shown_host(host: str) -> str:
     if host == "::":
         return "[::1]"
     return f"[{host}]" if ":" in host else host
+
+
+def _key_source(env: dict[str, str], settings: SandboxSettings) -> str:
+    if env.get("SANDBOX_API_KEY", "").strip():
+        return "SANDBOX_API_KEY"
+    return f"generated, kept in {os.path.join(settings.instance_path, API_KEY_FILE)}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -65,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"VdM sandbox: {url}", flush=True)
     print(f"  use it in place of {VDM} (any client name works in place of demo)\n"
           f"  catalogue: {settings.catalogue or 'the demo venue'}; database: {settings.db}\n"
+          f"  Peppered API key ({_key_source(env, settings)}): {settings.api_key}\n"
           "  Ctrl-C stops it.", flush=True)
 
     def stop(_signum, _frame):

@@ -29,10 +29,24 @@ WIDEST_RUN = 14  # days between a show's first and last performance, at most
 # below 2**31 however many shows are asked for.
 FIRST_SHOW_ID = 100_000
 
+# The big hall's numbered seats (seating.py): a stalls of 18 rows of 28, the front twelve the
+# first rank, and a balcony of 6 rows of 25 in the second: 654 seats, of which a performance
+# sells the first 650 (its capacity). The other halls are unnumbered.
+SCHOUWBURG_SEATING = {
+    "ranks": [{"rank_id": 1, "rank_name": "Rang 1"}, {"rank_id": 2, "rank_name": "Rang 2", "price_off": "5.00"}],
+    "sections": [
+        {"section_id": 1, "section_name": "Parket",
+         "rows": [{"row_nr": r, "seats": 28, "rank_id": 1 if r <= 12 else 2} for r in range(1, 19)]},
+        {"section_id": 2, "section_name": "Balkon",
+         "rows": [{"row_nr": r, "seats": 25, "rank_id": 2} for r in range(1, 7)]},
+    ],
+}
+
 HALLS = [
     {"location_id": 11, "location_name": "Schouwburgzaal", "capacity": 650,
      "location_address": "Havenkade 2", "location_address1": None, "location_zip": "8011 AB",
-     "location_city": "Zwolle", "location_country": "NL", "location_phone": "038 012 5500"},
+     "location_city": "Zwolle", "location_country": "NL", "location_phone": "038 012 5500",
+     "seating": SCHOUWBURG_SEATING},
     {"location_id": 12, "location_name": "Kleine Zaal", "capacity": 220,
      "location_address": "Havenkade 2", "location_address1": "Ingang Pakhuisstraat", "location_zip": "8011 AB",
      "location_city": "Zwolle", "location_country": "NL", "location_phone": "038 012 5500"},

@@ -36,12 +36,14 @@ def _order(order_key: str) -> Order:
 
 
 def _lines(order: Order) -> list[dict]:
+    """The order's tickets, each with its numbered seat (`place`, None in an unnumbered hall)."""
     lines = []
     for seat in order.seats:
         show, perf = sandbox().catalogue.performance(seat["event_id"])
         ticket_type = perf.ticket_type(seat["discount_id"])
         lines.append({"seat": seat, "show": show, "performance": perf,
-                      "ticket_type": ticket_type.name if ticket_type else "", "price": seat["price"]})
+                      "ticket_type": ticket_type.name if ticket_type else "", "price": seat["price"],
+                      "place": perf.plan.seat(seat["place"]) if perf.plan and seat["place"] else None})
     return lines
 
 
