@@ -385,6 +385,12 @@ def test_an_add_is_all_or_nothing(pep):
     assert pep.get(f"cart/{buyer}").json()["cartItems"] == [] and FIRST_SEAT in pep.free_seats(DE_STORM_FIRST)
 
 
+def test_best_available_leaves_the_seats_chosen_in_the_same_add(pep):
+    cart_id = pep.new_cart()
+    items = pep.post(f"cart/{cart_id}", [best(1), seat(FIRST_SEAT)]).json()["cartItems"]
+    assert sorted(i["seatId"] for i in items) == sorted([FIRST_SEAT, SECOND_SEAT])
+
+
 def test_not_enough_seats_is_a_409_without_seat_ids(start_sandbox, demo_catalogue):
     demo_catalogue["events"][0]["sub_events"][0]["capacity"] = 3
     pep = Peppered(start_sandbox(demo_catalogue))

@@ -415,9 +415,10 @@ class Store:
         return perf
 
     def _take(self, stock: _Stock, cart_id: str, requested: list[tuple[Performance, TicketRequest]]) -> list[tuple]:
-        """The lines of all the tickets asked for, or SeatsNotFree naming every chosen seat not free."""
+        """The lines of all the tickets asked for, or SeatsNotFree naming every chosen seat not free.
+        Chosen seats go first, so that best-available in the same request never takes one of them."""
         lines, not_free, short = [], [], []
-        for perf, ticket in requested:
+        for perf, ticket in sorted(requested, key=lambda asked: asked[1].seat_id is None):
             if ticket.seat_id is not None:
                 seat = stock.seat(perf, ticket.seat_id)
                 seats = None if seat is None else [seat]
