@@ -8,6 +8,7 @@ import subprocess
 
 from demo import CREDITCARD, DE_STORM, DE_STORM_FIRST, NOT_ON_SALE_YET, PAST, SOLD_OUT, STADSPAS, STANDARD
 from helpers import Buyer, order_key, text
+from test_seating import KEY, PLAN, adds_seats, chooses, seat_boxes, takes_at_vdm
 from tools import vnu
 
 PERFORMANCE = f"/performances/{DE_STORM_FIRST}"
@@ -52,15 +53,52 @@ def test_every_page_is_valid_html(tmp_path, web, sandbox):
                                                                       timeout=5).text
         pages[name.replace("payment-page", "receipt")] = requests.get(f"{sandbox.url}/sandbox/order/{key}/receipt",
                                                                       timeout=5).text
+    assert len(pages) == 38  # 19 pages in each language
+    assert checked(tmp_path, pages) == []
+
+
+def checked(folder, pages: dict[str, str]) -> list[str]:
+    """The Nu Html Checker's errors on these pages (name: HTML)."""
     files = []
     for name, html in pages.items():
-        path = tmp_path / f"{name}.html"
+        path = folder / f"{name}.html"
         path.write_text(html, encoding="utf-8")
         files.append(str(path))
     result = subprocess.run([*vnu(), "--format", "json", "--also-check-css", *files], capture_output=True,
                             text=True, timeout=120)
     messages = json.loads(result.stderr or result.stdout)["messages"]
-    errors = [f"{m['url'].rsplit('/', 1)[-1]}: {m['message']} [{m.get('extract', '').strip()[:80]}]"
-              for m in messages if m["type"] == "error"]
-    assert len(files) == 38  # 19 pages in each language
-    assert errors == []
+    return [f"{m['url'].rsplit('/', 1)[-1]}: {m['message']} [{m.get('extract', '').strip()[:80]}]"
+            for m in messages if m["type"] == "error"]
+
+
+def seat_pages(web, sandbox) -> dict[str, str]:
+    """Choosing seats in every state, and the cart, checkout and order page with seats and a donation."""
+    pages = {}
+    for lang in ("nl", "en"):
+        buyer = Buyer(web, lang)
+        pages[f"{lang}-performance-with-plan"] = buyer.reads(PERFORMANCE)
+        plan = buyer.reads(PLAN)
+        pages[f"{lang}-seats"] = plan
+        first, second, third = [seat for seat, box in seat_boxes(plan).items() if "disabled" not in box][:3]
+        pages[f"{lang}-seats-none-chosen"] = text(chooses(buyer))
+        pages[f"{lang}-seat-types"] = buyer.reads(chooses(buyer, first, second).headers["Location"])
+        pages[f"{lang}-seat-types-refused"] = text(adds_seats(buyer, first, **{f"type_{first}": "madeUp"}))
+        takes_at_vdm(sandbox, first)
+        pages[f"{lang}-seats-taken"] = text(adds_seats(buyer, first, second))
+        pages[f"{lang}-seats-kept"] = buyer.reads(f"{PLAN}?seat={second}&seat={third}&type_{third}={STADSPAS}")
+        assert adds_seats(buyer, second, third, **{f"type_{third}": STADSPAS}).status_code == 303
+        pages[f"{lang}-cart-with-seats"] = buyer.cart()
+        pages[f"{lang}-checkout-donation"] = buyer.reads("/checkout/")
+        pages[f"{lang}-checkout-donation-errors"] = text(buyer.checks_out(donation="5,555", email="x"))
+        key = buyer.places_order(donation="7,50", payment_id=str(CREDITCARD))
+        pages[f"{lang}-order-with-seats"] = buyer.reads(f"/order/{key}")
+        pages[f"{lang}-seats-yours"] = buyer.reads(PLAN)
+    return pages
+
+
+def test_the_seat_pages_are_valid_html(tmp_path, start_sandbox, make_app):
+    sandbox = start_sandbox(SANDBOX_API_KEY=KEY)
+    shop = make_app(sandbox.url, VDM_API_KEY=KEY, SHOP_DONATION="1")
+    pages = seat_pages(shop.test_client(), sandbox)
+    assert len(pages) == 24  # 12 in each language
+    assert checked(tmp_path, pages) == []
