@@ -164,10 +164,11 @@ def test_the_generated_key_is_kept_in_the_instance_folder_and_survives_a_restart
 
 
 def test_the_key_setting(tmp_path):
-    settings = SandboxSettings.from_env({"SANDBOX_API_KEY": " spaces-around-are-trimmed-1234 "},
-                                        instance_path=str(tmp_path))
+    settings = SandboxSettings.from_env({"SANDBOX_API_KEY": " spaces-around-are-trimmed-1234 ",
+                                         "SANDBOX_SECRET_KEY": "s" * 40}, instance_path=str(tmp_path))
     assert settings.api_key == "spaces-around-are-trimmed-1234" and not (tmp_path / "api_key").exists()
-    assert "spaces-around" not in repr(settings) and "api_key" not in settings.as_dict()
+    assert "spaces-around" not in repr(settings) and "s" * 40 not in repr(settings)  # neither key is shown
+    assert "api_key" not in settings.as_dict()
     for bad in ("short", "has a space in it 12345", "has:a:colon:1234567890", "ünïcode-is-not-ascii-1234"):
         with pytest.raises(SettingsError) as error:
             SandboxSettings.from_env({"SANDBOX_API_KEY": bad}, instance_path=str(tmp_path))

@@ -56,7 +56,7 @@ class SandboxSettings:
     cart_minutes: float = 30  # a cart expires this long after its last change
     delay_ms: float = 0  # added to every API call
     public_url: str = ""  # where browsers reach the pages; "" is the address asked, "/" the serving site
-    secret_key: str | None = None  # signs the payment page's session; None: generated in the instance folder
+    secret_key: str | None = field(default=None, repr=False)  # signs the payment page's session; None: generated in the instance folder
     # The key of the Peppered endpoints. from_env always fills it in (SANDBOX_API_KEY, else the
     # key generated in the instance folder), so that the shop can read the key it shares with its
     # built-in sandbox here; None (settings made by hand) is the generated key too.
