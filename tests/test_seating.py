@@ -21,7 +21,7 @@ from demo import (
     STANDARD,
     THIRD_SEAT,
 )
-from helpers import Buyer, Clock, csrf_token, record_paths, text
+from helpers import Buyer, Clock, csrf_token, in_front_of, record_paths, text
 
 from shop.domain import cart_session, seating
 from shop.domain.ledger import OrderLine, Purchase
@@ -384,3 +384,16 @@ def test_with_seats_off_nothing_changes(make_app, sandbox):
     checkout = who.reads("/checkout/")
     assert "held until" not in checkout and 'name="donation"' not in checkout
     assert not [path for path in asked if "/peppered/" in path]
+
+
+def test_a_key_refused_while_adding_turns_seat_choice_off(ann, seated_sandbox):
+    def refused(environ, start_response):
+        start_response("401 Unauthorized", [("Content-Type", "application/json")])
+        return [b'{"message": "Unauthenticated."}']
+
+    in_front_of(seated_sandbox, lambda method, path: method == "POST" and "/peppered/" in path, refused)
+    answer = adds_seats(ann, FIRST_SEAT)
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/performances/{DE_STORM_FIRST}"
+    page = ann.reads(f"/performances/{DE_STORM_FIRST}")
+    assert "Seats cannot be chosen for this performance." in page and "Choose your seats" not in page
+    assert ann.opens(PLAN).status_code == 303 and ann.cart_count() == 0

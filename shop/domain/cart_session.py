@@ -234,6 +234,7 @@ def remove(seat_id: str) -> str:
         return BEING_ORDERED
     try:
         remember(box_office().remove_seat(cart_id, seat_id))
+        session.pop("held_until", None)  # as after adding: when the cart expires may have moved
         return REMOVED
     except CartNotFound:
         return EXPIRED

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from shop.domain import cart_session, programme, seating
@@ -24,6 +25,8 @@ from shop.views.forms import SeatsForm, SeatTypesForm
 
 bp = Blueprint("seats", __name__)
 PLAN = f"/performances/<{ID}:performance_id>/seats"
+NO_SEAT_CHOICE = _l("Seats cannot be chosen for this performance. You can choose the number of tickets instead, and "
+                    "get the best seats available.")
 
 
 @bp.app_template_filter("place")
@@ -67,8 +70,7 @@ class Step:
         on_sale = programme.state(self.performance) == programme.SaleState.ON_SALE
         self.picker = picker_for(self.performance) if on_sale else None
         if on_sale and self.picker is None:
-            flash(_("Seats cannot be chosen for this performance right now. You can choose the number of tickets "
-                    "instead, and get the best seats available."), "warning")
+            flash(NO_SEAT_CHOICE, "warning")
 
     def elsewhere(self):
         """Where a buyer goes who cannot choose seats here: the performance's own page."""
@@ -141,8 +143,7 @@ def add(step: Step, chosen: seating.Choice, levels: dict, kept: dict[str, str], 
     except SeatsTaken as taken:
         return seats_taken(step, chosen, taken, kept)
     except KeyRefused:  # VdM refused the key just now: seat choice is off from here on
-        flash(_("Seats cannot be chosen right now. You can choose the number of tickets instead, and get the best "
-                "seats available."), "warning")
+        flash(NO_SEAT_CHOICE, "warning")
         return step.elsewhere()
     except CartNotFound:  # the new cart vanished too; the buyer was told
         return redirect(url_for("cart.page"), 303)
