@@ -120,7 +120,7 @@ def test_choosing_seats():
         "A seat you chose is no longer offered. Please choose again.",)
     assert seating.choose(picker, [], 4, say).problems == ("Choose at least one seat.",)
     too_many = seating.choose(picker, ["p11", "b1"], 1, say)
-    assert too_many.problems == ("You can choose at most 1 seats for this performance.",)
+    assert too_many.problems == ("The most seats you can choose for this performance is 1.",)
     assert too_many.ids == ("p11", "b1")  # kept, for the buyer to untick one
 
 
@@ -296,7 +296,7 @@ def test_more_seats_than_one_order_may_have(ann, seated):
     seats = list(seat_boxes(plan))[:limit + 1]
     answer = chooses(ann, *seats)
     assert answer.status_code == 422
-    assert f"You can choose at most {limit} seats for this performance." in text(answer)
+    assert f"The most seats you can choose for this performance is {limit}." in text(answer)
     assert all("checked" in seat_boxes(text(answer))[s] for s in seats)  # kept, to untick one
     assert adds_seats(ann, *seats).status_code == 422  # step two checks it again
 

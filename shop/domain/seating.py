@@ -226,7 +226,7 @@ def choose(plan: Picker, wanted: Iterable[str], limit: int, _: Translate) -> Cho
     if not seats and not problems:
         problems.append(_("Choose at least one seat."))
     if len(seats) > limit:
-        problems.append(_("You can choose at most %(num)d seats for this performance.", num=limit))
+        problems.append(_("The most seats you can choose for this performance is %(num)d.", num=limit))
     return Choice(seats, gone, tuple(problems))
 
 
