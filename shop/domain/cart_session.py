@@ -1,4 +1,5 @@
-"""The buyer's cart: its id in the signed session, adding seats to it, and its lines.
+"""The buyer's cart: its id in the signed session, adding seats to it (a number of a ticket type,
+or chosen seats), its lines, and until when it is held.
 
 The cart itself lives at VdM and is never cached; the session keeps only its id
 and the number of tickets, for the header.

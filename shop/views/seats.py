@@ -43,15 +43,13 @@ def seat_label(seat: seating.PlanSeat) -> str:
 @bp.app_template_global()
 def seats_offered(performance) -> bool:
     """Whether the performance page offers the seating plan: on sale, and a plan with seats."""
-    if programme.state(performance) != programme.SaleState.ON_SALE:
-        return False
-    plan = box_office().seat_plan(performance.id)
-    return plan is not None and plan.numbered
+    on_sale = programme.state(performance) == programme.SaleState.ON_SALE
+    return on_sale and box_office().seat_plan(performance.id) is not None  # None: no numbered seats
 
 
 def picker_for(performance, taken=()) -> seating.Picker | None:
     plan = box_office().seat_plan(performance.id)
-    if plan is None or not plan.numbered:
+    if plan is None:
         return None
     ticket_types = box_office().ticket_types(box_office().snapshot(), performance.id)
     if ticket_types is None:  # VdM did not give this performance's prices: nothing to choose from now
