@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, session
+from flask import Flask
 
 from shop.domain.ledger import open_ledger
 from shop.domain.programme import SaleState, map_url
@@ -84,20 +84,17 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.extensions["ledger"] = open_ledger(app.config)
 
     from shop import views
-    from shop.infra import base_path, i18n, requestlog, security, theme
+    from shop.infra import base_path, i18n, page_cache, requestlog, security, theme
 
     requestlog.init_app(app)
     base_path.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    page_cache.init_app(app)
     views.init_app(app)
     theme.init_app(app)  # a venue's templates and static files in front of the shop's
 
     app.jinja_env.filters.update(safe_url=safe_url, clean_html=clean_html, map_url=map_url)
     app.jinja_env.globals.update(SaleState=SaleState, OrderState=OrderState)  # states by name, never as strings
-
-    @app.context_processor
-    def cart_count():
-        return {"cart_count": session.get("cart_count", 0)}
 
     return app

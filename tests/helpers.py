@@ -8,6 +8,7 @@ clients in fakes.py."""
 
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 import threading
@@ -36,6 +37,13 @@ def text(response) -> str:
     if hasattr(response, "get_data"):
         return response.get_data(as_text=True)
     return response.text
+
+
+def language_link(page: str, code: str) -> str:
+    """Where the header's switch to language `code` goes (as written in the page's HTML)."""
+    match = re.search(rf'<a href="([^"]*)" class="lang" lang="{code}"', page)
+    assert match, f"no link to {code} in the header"
+    return match.group(1)
 
 
 def csrf_token(html: str) -> str:
@@ -115,6 +123,11 @@ class Buyer:
         answer = self.opens(path, language=language)
         assert answer.status_code == 200, f"{path}: {answer.status_code}"
         return text(answer)
+
+    def switches_language(self, code: str, *, on: str = "/"):
+        """Clicks the header's link to language `code` on the page at `on`; returns that page."""
+        link = language_link(self.reads(on), code)
+        return self.opens(html.unescape(link))
 
     def posts(self, path: str, data: dict, *, language: str | None = None, headers: dict | None = None):
         """A form sent as it is (a test that wants no token, or an old one)."""

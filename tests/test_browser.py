@@ -193,11 +193,11 @@ def test_dutch_and_english(browser, shop):
     buyer.link("De Storm")
     buyer.link(re.compile(r"^Kies kaarten"))
     buyer.look("performance-nl")
-    buyer.button("English")
+    buyer.link("English")
     expect(page.get_by_role("button", name="Add to cart")).to_be_visible()  # still on the same page
     buyer.link("Programme")
     expect(page.get_by_role("heading", level=1)).to_have_text("Programme")
-    buyer.button("Nederlands")
+    buyer.link("Nederlands")
     expect(page.get_by_role("heading", level=1)).to_have_text("Programma")
 
 

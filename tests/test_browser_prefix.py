@@ -52,7 +52,7 @@ def test_the_whole_purchase_under_a_path_of_the_venues_site(browser, shop_under_
     buyer.link("Show my tickets")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tickets for order")
     page.go_back()
-    buyer.button("Nederlands")
+    buyer.link("Nederlands")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Bedankt"))
     context.close()
     within = shop_under_prefix.url + PREFIX + "/"

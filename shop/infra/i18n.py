@@ -5,7 +5,8 @@ in every language has its own address, for search engines, which keep no cookies
 links shared); then the one the buyer chose with the switch (the session); then the browser's
 (Accept-Language); then SHOP_DEFAULT_LANGUAGE. A page reached by a language URL keeps that
 language in its links to the catalogue's pages, and the buyer's session takes it on, so that
-the cart and checkout (which have no language URLs) follow.
+the cart and checkout (which have no language URLs) follow. The language switch in the
+header is a link to the same page's language URL.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from babel.core import get_global
 from flask import Flask, current_app, has_request_context, request, session
@@ -82,16 +83,13 @@ def vary_by_language(response):
     return response
 
 
-def in_language(target: str | None, code: str) -> str | None:
-    """A path on this site whose URL names a language, naming `code` instead; else unchanged."""
-    if not target:
-        return target
-    parts = urlsplit(target)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(name == PARAMETER for name, _value in query):
-        return target
-    query = [(name, code if name == PARAMETER else value) for name, value in query]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+def language_url(code: str) -> str:
+    """This page in another language: its own address with `?lang=` naming it. A plain link,
+    so switching needs no form (and no session for a visitor who only looks); the session
+    then takes the language on (remember_url_language)."""
+    query = [(name, value) for name, value in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+             if name != PARAMETER]
+    return urlunsplit(("", "", request.script_root + request.path, urlencode([*query, (PARAMETER, code)]), ""))
 
 
 def open_graph_locale(code: str) -> str:
@@ -128,6 +126,8 @@ def init_app(app: Flask) -> None:
         time=lambda v: _format(v, "time"),
         money=money,
     )
+
+    app.jinja_env.globals.update(language_url=language_url)
 
     @app.context_processor
     def languages():

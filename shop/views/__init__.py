@@ -8,10 +8,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from shop.views import branding, calendar, cart, catalogue, checkout, errors, health, language, orders, seats, seo
+    from shop.views import branding, calendar, cart, catalogue, checkout, errors, health, orders, seats, seo
 
     health.init_app(app)
     branding.init_app(app)
-    for blueprint in (catalogue.bp, seats.bp, cart.bp, checkout.bp, orders.bp, calendar.bp, language.bp, seo.bp):
+    for blueprint in (catalogue.bp, seats.bp, cart.bp, checkout.bp, orders.bp, calendar.bp, seo.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)

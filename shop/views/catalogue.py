@@ -7,19 +7,17 @@ for it; only adding tickets to the cart asks VdM, as it must.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from markupsafe import Markup
 
 from shop.domain import cart_session, listing, programme
 from shop.domain.holds import PERFORMANCE, Holds
-from shop.extensions import cache
+from shop.infra import page_cache
 from shop.infra.box_office import box_office
-from shop.infra.i18n import url_language
 from shop.infra.security import limiter
 from shop.infra.snapshot import Snapshot
-from shop.infra.urls import page_scope, safe_url
+from shop.infra.urls import safe_url
 from shop.vdm import UpstreamUnavailable
 from shop.vdm.ids import MAX_INTEGER_ID
 from shop.views.forms import FIELD_PREFIX, tickets_form
@@ -29,17 +27,12 @@ bp = Blueprint("catalogue", __name__)
 ID = f"int(max={MAX_INTEGER_ID})"
 
 
-def fragment(snapshot: Snapshot, name: str, render, seconds: float | None = None) -> Markup:
-    """A part of a page that is the same for every visitor in one language, rendered once per
-    snapshot (a new snapshot has a new version, so a change at VdM shows with the next one),
-    and at most `seconds` old (so that performances that have started leave it meanwhile). Its
-    links name the language when the page's URL does (i18n.keep_url_language): kept apart."""
-    key = f"fragment:{page_scope()}:{snapshot.version}:{name}:{get_locale()}:{url_language()}"
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, timeout=seconds or max(60, 2 * int(current_app.config["SHOP_CATALOGUE_REFRESH"])))
-    return Markup(html)
+def page(snapshot: Snapshot, render, seconds: float = 60) -> str:
+    """A catalogue page as every visitor of this address and language sees it, rendered once per
+    snapshot (a new snapshot has a new version, so a change at VdM shows with the next one) and
+    at most `seconds` old (so that performances that have started leave it meanwhile). Each
+    visitor's own parts are filled in on the way out (shop/infra/page_cache.py)."""
+    return page_cache.cached(page_cache.of(current_app), page_cache.page_key(snapshot.version), render, seconds)
 
 
 def hall(snapshot: Snapshot, performance):
@@ -65,13 +58,13 @@ def hold_message(bound: str) -> str:
 @bp.get("/", endpoint="programme")
 def programme_page():
     snapshot = box_office().snapshot()
-    # The same for every visitor asking the same: rendered once per snapshot, language and query.
-    query = sorted((name, tuple(v[:100] for v in values)) for name, values in request.args.lists()
-                   if name in listing.PARAMETERS)
-    body = fragment(snapshot, f"programme:{query}", lambda: render_template("_programme_body.html", view=(
-        listing.programme_view(programme.cards(snapshot.events, snapshot.prices), request.args,
-                               halls=snapshot.hall_names, genres=snapshot.genres))), seconds=60)
-    return render_template("programme.html", body=body)
+
+    def render():
+        view = listing.programme_view(programme.cards(snapshot.events, snapshot.prices), request.args,
+                                      halls=snapshot.hall_names, genres=snapshot.genres)
+        return render_template("programme.html", body=Markup(render_template("_programme_body.html", view=view)))
+
+    return page(snapshot, render)
 
 
 @bp.get(f"/shows/<{ID}:event_id>")
@@ -82,12 +75,15 @@ def show(event_id: int):
     event = snapshot.event(event_id)
     if event is None:
         abort(404)
-    performances = programme.visible(event.performances)
-    halls = [h for h in {p.location_id: hall(snapshot, p) for p in performances}.values() if h]
-    body = fragment(snapshot, f"show:{event_id}", lambda: render_template(
-        "_show_body.html", event=event, performances=performances, state=programme.state,
-        image=safe_url(event.image), halls=halls))
-    return render_template("show.html", event=event, body=body)
+
+    def render():
+        performances = programme.visible(event.performances)
+        halls = [h for h in {p.location_id: hall(snapshot, p) for p in performances}.values() if h]
+        body = render_template("_show_body.html", event=event, performances=performances, state=programme.state,
+                               image=safe_url(event.image), halls=halls)
+        return render_template("show.html", event=event, body=Markup(body))
+
+    return page(snapshot, render)
 
 
 @bp.route(f"/performances/<{ID}:performance_id>", methods=["GET", "POST"])
@@ -99,17 +95,25 @@ def performance(performance_id: int):
         abort(404)
     event, perf = found
     state = programme.state(perf)
+    if request.method != "POST":
+        return page(snapshot, lambda: ticket_page(snapshot, event, perf, state, tickets_form_for(snapshot, perf, state)))
+    form = tickets_form_for(snapshot, perf, state)
+    status = add_tickets(perf, state, form)
+    if not isinstance(status, int):
+        return status
+    return ticket_page(snapshot, event, perf, state, form), status
+
+
+def tickets_form_for(snapshot: Snapshot, perf, state: str):
     ticket_types = box_office().ticket_types(snapshot, perf.id) if state == programme.SaleState.ON_SALE else ()
     if ticket_types is None:  # VdM did not give this performance's prices: nothing to choose from now
         raise UpstreamUnavailable("the ticket types of this performance are not known")
-    form = tickets_form(list(ticket_types), perf.free)
-    status = 200
-    if request.method == "POST":
-        status = add_tickets(perf, state, form)
-        if not isinstance(status, int):
-            return status
+    return tickets_form(list(ticket_types), perf.free)
+
+
+def ticket_page(snapshot: Snapshot, event, perf, state: str, form) -> str:
     return render_template("performance.html", event=event, performance=perf, state=state, form=form,
-                           image=safe_url(event.image), hall=hall(snapshot, perf)), status
+                           image=safe_url(event.image), hall=hall(snapshot, perf))
 
 
 def add_tickets(perf, state: str, form):

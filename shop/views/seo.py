@@ -27,8 +27,8 @@ bp = Blueprint("seo", __name__)
 
 DESCRIPTION_LENGTH = 200  # what link previews and result pages show of a description
 SITEMAP_SECONDS = 60
-# The buyer's own pages and the language switch's POSTs: nothing for a search engine there.
-PRIVATE_BLUEPRINTS = ("cart", "checkout", "orders", "language")
+# The buyer's own pages: nothing for a search engine there.
+PRIVATE_BLUEPRINTS = ("cart", "checkout", "orders")
 
 
 def language_urls(endpoint: str, **values) -> tuple[dict[str, str], str]:
