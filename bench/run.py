@@ -322,10 +322,10 @@ def peak_memory_mb(master: subprocess.Popen) -> list[float]:
 
 
 def visitor_cookie(shop: str) -> str:
-    """A browsing visitor's session: browsers keep the session cookie after their first page;
-    wrk would otherwise be a brand-new visitor on every request."""
+    """A browsing visitor's session: browsers keep the session cookie once a page with a form
+    (a ticket page) gave one; wrk would otherwise be a brand-new visitor on every request."""
     visitor = requests.Session()
-    visitor.get(shop + "/", timeout=15)
+    visitor.get(shop + "/performances/101", timeout=15)
     return f"session={visitor.cookies['session']}"
 
 

@@ -72,7 +72,7 @@ def page_key(version: str) -> str:
     """Everything a catalogue page can read besides the visitor: the address it is served
     under, the snapshot, the language (and whether the URL names it: its links keep it), and
     the page's path with its whole query (the language links repeat it as it is)."""
-    return f"{page_scope()}|{version}|{get_locale()}|{url_language() or ''}|{request.full_path}"
+    return f"{page_scope()}|{version}|{get_locale()}|{url_language() or ''}|{request.path}?{request.query_string!r}"
 
 
 def cached(cache: PageCache, key: str, render: Callable[[], str], seconds: float) -> str:

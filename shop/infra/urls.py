@@ -82,5 +82,5 @@ def page_scope() -> str:
     prefix it is served under (every link has it) and, when addresses come from the request
     (no SHOP_BASE_URL), the scheme and host. A cached page is kept per scope, so a page made
     for https://venue.example/tickets/ never reaches a visitor of another address."""
-    host = "" if current_app.config["SHOP_BASE_URL"] else request.host_url
+    host = "" if current_app.config["SHOP_BASE_URL"] else f"{request.scheme}://{request.host}"
     return f"{host}{request.script_root}/"
