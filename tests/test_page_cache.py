@@ -118,3 +118,16 @@ def test_text_from_vdm_cannot_open_a_visitors_part(make_app):
     assert "&lt;!--shop:csrf--&gt;" in page and 'name="csrf_token"' not in page
     assert "AB" in page and page.count('class="badge"') == 1
     assert Buyer(app.test_client()).reads("/shows/7").count("<!--shop:") == 0
+
+
+def test_a_new_snapshot_is_left_out_of_the_garbage_collectors_rounds(shop):
+    """Its objects live for minutes: Python's full collections need not walk them (p99)."""
+    import gc
+
+    catalogue = shop.extensions["box_office"].catalogue
+    gc.unfreeze()
+    catalogue.use(replace(catalogue.current(), taken_at=catalogue.current().taken_at + 1))
+    frozen = gc.get_freeze_count()
+    assert frozen > len(catalogue.current().events)
+    catalogue.use(replace(catalogue.current(), taken_at=catalogue.current().taken_at + 2))
+    assert gc.get_freeze_count() <= frozen * 1.05  # the garbage of the moment was not frozen with it

@@ -15,6 +15,7 @@ refresher (holding a lock with an expiry) works for every worker and host. Flask
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -394,6 +395,14 @@ class Catalogue:
         with self._changed:
             self._snapshot, self._tries = snapshot, self._tries + 1
             self._changed.notify_all()
+        # The snapshot is tens of thousands of objects that live for minutes. Python's full
+        # garbage collection walks them all (about 30 ms, with every thread of the worker
+        # waiting: it was the catalogue pages' p99). Frozen, they are left out of it; an old
+        # snapshot is still freed by reference counting when the next replaces it. Collecting
+        # first, once per snapshot, keeps the garbage of the moment from being frozen with it
+        # (without it, a worker grew by half a megabyte a refresh).
+        gc.collect()
+        gc.freeze()
 
     # --- one refresh
 
