@@ -321,11 +321,12 @@ def peak_memory_mb(master: subprocess.Popen) -> list[float]:
     return peaks
 
 
-def visitor_cookie(shop: str) -> str:
+def visitor_cookie(shop: str, performance: int = 101) -> str:
     """A browsing visitor's session: browsers keep the session cookie once a page with a form
-    (a ticket page) gave one; wrk would otherwise be a brand-new visitor on every request."""
+    (a ticket page, of a performance on sale) gave one; wrk would otherwise be a brand-new
+    visitor on every request."""
     visitor = requests.Session()
-    visitor.get(shop + "/performances/101", timeout=15)
+    visitor.get(f"{shop}/performances/{performance}", timeout=15).raise_for_status()
     return f"session={visitor.cookies['session']}"
 
 
@@ -472,7 +473,7 @@ def venue(args, rig: Rig, label: str, catalogue: str | None) -> dict:
         if not shows:
             raise BenchError(f"{catalogue}: no show with a performance on sale")
         show, performance = shows[0], performance_ids[0]
-    visitor = visitor_cookie(shop)
+    visitor = visitor_cookie(shop, performance)
     pages = [("programme", "/"), ("show", f"/shows/{show}"), ("performance", f"/performances/{performance}")]
     for _, path in pages:  # warm up
         requests.get(shop + path, headers={"Cookie": visitor}, timeout=30).raise_for_status()
@@ -579,7 +580,7 @@ def part_cluster(args, folder: Path, summary: list) -> None:
         paths = ["/", "/?page=2", "/?page=3"] + [f"/shows/{i}" for i in show_ids] + \
                 [f"/performances/{i}" for i in performance_ids]
         script = rotating_script(rig.folder, paths)
-        cookie = visitor_cookie(shops[0][2])  # one secret key: the session is good on both hosts
+        cookie = visitor_cookie(shops[0][2], performance_ids[0])  # one secret key: the session is good on both hosts
         load_from = now()
         loads = [subprocess.Popen(wrk_command(url, args.cluster_duration, max(1, args.connections // 2), cookie,
                                               script, threads=1), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
