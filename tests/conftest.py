@@ -21,6 +21,19 @@ for name in list(os.environ):
         del os.environ[name]
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright: one per test module."""
+    from playwright.sync_api import sync_playwright
+    from tools import CHROMIUM_ARGS, chromium
+
+    path = chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def demo_catalogue() -> dict:
     return json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8"))

@@ -11,21 +11,19 @@ import pytest
 import requests
 from demo import DE_STORM, DE_STORM_FIRST, JAZZ, JAZZ_ON_SALE, MESSIAH_FIRST, ZWANENMEER, ZWANENMEER_FIRST
 from helpers import SECRET, LiveServer, catalogue_ready
-from tools import ROOT, chromium
+from tools import ROOT
 
 from shop import create_app
 from vdm_sandbox import create_app as create_sandbox
 
 pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 VIEWPORTS = {"phone": {"width": 375, "height": 667}, "desktop": {"width": 1280, "height": 900},
              "narrow": {"width": 320, "height": 640}}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 AXE = Axe()
 
 
@@ -43,15 +41,6 @@ def shop(tmp_path_factory):
     yield shop
     shop.stop()
     sandbox.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Buyer:

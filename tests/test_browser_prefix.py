@@ -9,7 +9,7 @@ import re
 
 import pytest
 from helpers import SECRET, LiveServer, catalogue_ready
-from test_browser import Buyer, browser, check_out, choose_tickets  # noqa: F401 (browser is a fixture)
+from test_browser import Buyer, check_out, choose_tickets
 from tools import ROOT
 
 from shop import create_app
@@ -32,7 +32,7 @@ def shop_under_prefix(tmp_path_factory):
     shop.stop()
 
 
-def test_the_whole_purchase_under_a_path_of_the_venues_site(browser, shop_under_prefix):  # noqa: F811
+def test_the_whole_purchase_under_a_path_of_the_venues_site(browser, shop_under_prefix):
     context = browser.new_context(viewport={"width": 375, "height": 667}, locale="en-GB",
                                   extra_http_headers={"X-Forwarded-Prefix": PREFIX})
     page = context.new_page()

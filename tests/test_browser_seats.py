@@ -10,14 +10,13 @@ import re
 import pytest
 from demo import DE_STORM_FIRST, STADSPAS
 from helpers import SECRET, LiveServer, catalogue_ready
-from tools import chromium
 
 from shop import create_app
 from vdm_sandbox import create_app as create_sandbox
 
 pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-from test_browser import CHROMIUM_ARGS, SHOTS, VIEWPORTS, new_buyer, press, sideways, tab_to  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
+from test_browser import SHOTS, VIEWPORTS, new_buyer, press, sideways, tab_to  # noqa: E402
 
 KEY = "a-test-api-key-of-the-sandbox"
 PLAN = f"/performances/{DE_STORM_FIRST}/seats"
@@ -38,15 +37,6 @@ def shop(tmp_path_factory):
     yield shop
     shop.stop()
     sandbox.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def seat(page: Page, row: int, number: int, section: str = "Parket"):

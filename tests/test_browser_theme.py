@@ -12,28 +12,19 @@ import pytest
 from demo import DE_STORM, DE_STORM_FIRST
 from flask import Flask, request
 from helpers import SECRET, LiveServer, catalogue_ready
-from test_browser import AXE, CHROMIUM_ARGS, SHOTS, VIEWPORTS, WCAG, Buyer, check_out, choose_tickets, sideways
+from test_browser import AXE, SHOTS, VIEWPORTS, WCAG, Buyer, check_out, choose_tickets, sideways
 from test_theme import EXAMPLE_THEME
-from tools import chromium
 
 from shop import create_app
 from vdm_sandbox import create_app as create_sandbox
 
 pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 # Every buyer in these tests comes from 127.0.0.1: lift the per-address limits.
 NO_LIMITS = {"SHOP_RATE_LIMIT_CART": "1000 per minute", "SHOP_RATE_LIMIT_ORDER": "1000 per minute",
              "SHOP_HOLD_MAX": "1000", "SHOP_HOLD_MAX_PER_PERFORMANCE": "1000"}
 THEMED_PAGES = ("/", f"/shows/{DE_STORM}", f"/performances/{DE_STORM_FIRST}", "/cart/", "/checkout/")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,11 @@ def require(found, what: str, how: str):
     pytest.skip(message)
 
 
+# Headless Chromium in a container: no sandbox (root), no GPU, no traffic of its own.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
 def chromium() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
     return require(path, "Chromium", "apt-get install chromium")
