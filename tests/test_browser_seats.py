@@ -16,7 +16,7 @@ from vdm_sandbox import create_app as create_sandbox
 
 pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
 from playwright.sync_api import Page, expect  # noqa: E402
-from test_browser import SHOTS, VIEWPORTS, new_buyer, press, sideways, tab_to  # noqa: E402
+from test_browser import SHOTS, VIEWPORTS, focused, new_buyer, press, sideways, tab_to  # noqa: E402
 
 KEY = "a-test-api-key-of-the-sandbox"
 PLAN = f"/performances/{DE_STORM_FIRST}/seats"
@@ -178,6 +178,22 @@ def test_a_keyboard_only_buyer_chooses_seats_and_pays(browser, shop):
     expect(page.get_by_text("Donation: €5.00")).to_be_visible()
     expect(page.locator(".order-lines .total")).to_contain_text("€47.88")  # 24.50 + 18.38 + 5.00
     buyer.look("keyboard-paid")
+
+
+def test_the_keyboard_jumps_past_the_seats(browser, shop):
+    """A keyboard reaches the balcony and the buttons without tabbing past every seat."""
+    buyer = new_buyer(browser, shop, "seats-jumps")
+    page = buyer.page
+    page.goto(shop.url + PLAN)
+    tab_to(page, lambda f: f["text"] == "Balkon")
+    press(page)
+    page.keyboard.press("Tab")
+    assert "Balkon, row 1, seat 1," in focused(page)["label"]
+    page.goto(shop.url + PLAN)
+    tab_to(page, lambda f: f["text"] == "To the buttons")
+    press(page)
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Continue"
 
 
 def test_without_javascript(browser, shop):
