@@ -363,6 +363,18 @@ def test_what_is_sent(fake_upstream, keyed):
         {"priceId": "2ePdA8q3BN", "rankId": 42, "eventId": 95, "seatId": "2904"},
         {"priceId": "2ePdA8q3BN", "rankId": 42, "eventId": 95, "numberOfTickets": 2},
         {"priceId": "donation", "rankId": 0, "amount": 12.34}]
+    # The amount is a JSON number written from the Decimal's own digits, never through a float.
+    assert b'"amount": 12.34}' in fake_upstream.bodies[-1]
+    assert json.loads(fake_upstream.bodies[-1], parse_float=Decimal)[2]["amount"] == Decimal("12.34")
+
+
+def test_money_goes_out_as_written():
+    from shop.vdm.client import json_body
+
+    body = {"amount": Decimal("0.10"), "large": Decimal("123456789.99"), "text": "12.34", "list": [Decimal("5.00")]}
+    assert json_body(body) == b'{"amount": 0.10, "large": 123456789.99, "text": "12.34", "list": [5.00]}'
+    with pytest.raises(TypeError):
+        json_body({"amount": Decimal("NaN")})
 
 
 def test_gets_are_retried_and_changes_never(fake_upstream, keyed, caplog):

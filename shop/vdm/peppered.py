@@ -290,6 +290,5 @@ class NewItem:
         elif self.price_id != DONATION:
             body["numberOfTickets"] = int(self.number_of_tickets)
         if self.amount is not None:
-            # VdM's example sends a JSON number; a float prints whole cents up to millions exactly.
-            body["amount"] = float(self.amount)
+            body["amount"] = self.amount  # a JSON number, written from the Decimal (client.json_body)
         return body
