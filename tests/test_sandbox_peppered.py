@@ -226,6 +226,9 @@ def test_the_grote_zaals_plan(pep):
                       (SENIOR, RANG_1): ("Rang 1", 22.0), (STANDARD, RANG_2): ("Rang 2", 21.5),
                       (STADSPAS, RANG_2): ("Rang 2", 15.38), (SENIOR, RANG_2): ("Rang 2", 19.0)}
     assert all(type(level["amount"]) is float for level in plan["priceLevels"])  # JSON numbers, as documented
+    # ... written from the stored Decimal, whole cents as they are, never through a float.
+    raw = pep.get(f"seating/{DE_STORM_FIRST}").text
+    assert '"amount": 24.50' in raw and '"amount": 18.38' in raw
     assert [(s["sectionId"], s["sectionName"], [r["rowNr"] for r in s["rows"]]) for s in plan["sections"]] == [
         (PARKET, "Parket", list(range(1, 9))), (BALKON, "Balkon", [1, 2, 3])]
     front = plan["sections"][0]["rows"][0]["seats"]

@@ -20,10 +20,13 @@ import base64
 import binascii
 import hmac
 import json
+import re
+import secrets
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from . import sandbox
 from .api import _int, pop_client, upstream_delay
@@ -80,10 +83,26 @@ def refused(error: Refused):
 # --- shapes --------------------------------------------------------------------
 
 
-def _money(amount: Decimal | str) -> float:
-    """Money as VdM's Peppered examples give it, a JSON number (24.5): whole cents are exact
-    as the shortest float that reads back the same."""
-    return float(Decimal(amount))
+def _money(amount: Decimal | str) -> Decimal:
+    """Money as VdM's Peppered examples give it: a JSON number (24.50), written by `_answer`."""
+    return Decimal(amount)
+
+
+def _answer(data: Any) -> Response:
+    """A JSON answer whose Decimal money is a JSON number from its own digits (Flask would
+    write a string, and a float is never in between): each Decimal stands in as a marker
+    string with this answer's own random tag, replaced by the number."""
+    tag, numbers = secrets.token_hex(8), []
+
+    def number(value: Any) -> str:
+        if not isinstance(value, Decimal):
+            raise TypeError(f"{type(value).__name__} is not JSON")
+        numbers.append(format(value, "f"))
+        return f"{tag}:{len(numbers) - 1}"
+
+    text = json.dumps(data, default=number)
+    return Response(re.sub(rf'"{tag}:(\d+)"', lambda found: numbers[int(found.group(1))], text),
+                    mimetype="application/json")
 
 
 def _moment(seconds: float) -> str:
@@ -212,7 +231,7 @@ def _items() -> tuple[list[TicketRequest], list[Decimal]]:
 
 @bp.get("/hall")
 def halls():
-    return jsonify([_hall(hall) for hall in sandbox().catalogue.locations])
+    return _answer([_hall(hall) for hall in sandbox().catalogue.locations])
 
 
 @bp.get("/hall/<hall_id>")
@@ -221,7 +240,7 @@ def hall(hall_id: str):
     found = sandbox().catalogue.location(number) if number is not None else None
     if found is None:
         raise Refused("Hall not found", 404)
-    return jsonify(_hall(found))
+    return _answer(_hall(found))
 
 
 @bp.get("/seating/<event_id>")
@@ -229,25 +248,25 @@ def seating(event_id: str):
     number = _int(event_id)
     if number is None:
         raise Refused("Event not found", 404)
-    return jsonify(_seating(sandbox().store.availability(number)))
+    return _answer(_seating(sandbox().store.availability(number)))
 
 
 @bp.get("/cart/<cart_id>")
 def cart(cart_id: str):
-    return jsonify(_cart(sandbox().store.held_cart(g.client, cart_id)))
+    return _answer(_cart(sandbox().store.held_cart(g.client, cart_id)))
 
 
 @bp.get("/cart/<cart_id>/summary")
 def summary(cart_id: str):
-    return jsonify(_summary(sandbox().store.held_cart(g.client, cart_id)))
+    return _answer(_summary(sandbox().store.held_cart(g.client, cart_id)))
 
 
 @bp.post("/cart/<cart_id>")
 def add_items(cart_id: str):
     tickets, donations = _items()
-    return jsonify(_cart(sandbox().store.add_items(g.client, cart_id, tickets, donations)))
+    return _answer(_cart(sandbox().store.add_items(g.client, cart_id, tickets, donations)))
 
 
 @bp.delete("/cart/<cart_id>/<item_id>")
 def remove_item(cart_id: str, item_id: str):
-    return jsonify(_cart(sandbox().store.remove_item(g.client, cart_id, item_id)))
+    return _answer(_cart(sandbox().store.remove_item(g.client, cart_id, item_id)))
