@@ -152,3 +152,16 @@ def test_the_built_in_sandbox_pays_and_shows_tickets_under_the_prefix(make_app):
     order_page = text(buyer.pays(PAY))
     assert "Paid" in order_page or "paid" in order_page
     assert outside(local_addresses(order_page)) == []
+
+
+def test_the_friendly_error_page_tries_again_under_the_prefix(make_app, scripted_vdm):
+    from shop.vdm import UpstreamUnavailable
+
+    app = make_app(vdm_client=scripted_vdm, SHOP_TRUST_PROXY=1)
+    catalogue_ready(app)
+    buyer = Buyer(ThroughProxy(app.test_client()))
+    buyer.has_tickets(DE_STORM_FIRST, **{STANDARD: 1})
+    scripted_vdm.fail("cart", UpstreamUnavailable("down"))
+    page = buyer.opens("/cart/")
+    assert page.status_code == 503 and f'href="{PREFIX}/cart/"' in text(page)
+    assert outside(local_addresses(text(page))) == []

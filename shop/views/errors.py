@@ -50,7 +50,7 @@ def error_page(name: str):
     link = {
         "programme": (url_for("catalogue.programme"), _l("See the programme")),
         "cart": (url_for("cart.page"), _l("Your cart")),
-        "again": (request.path, _l("Try again")),
+        "again": (request.script_root + request.path, _l("Try again")),
     }[onward]
     response = render_template("error.html", title=title, message=message, link=link,
                                refresh=RETRY_SECONDS if name == "loading" else None)
