@@ -295,6 +295,14 @@ def sideways(page: Page) -> dict:
     }""")
 
 
+def too_wide(page: Page, shot: str) -> str | None:
+    """Photographs the page whole as SHOTS/<shot>.png; how it scrolls sideways, if it does."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+    found = sideways(page)
+    return f"{found['overflow']} px too wide, {found['wide']}" if found["overflow"] > 0 else None
+
+
 # On sale in the demo venue, with each set of ticket types (the longest names: the family's and the foyer's).
 REFLOW_PERFORMANCES = (DE_STORM_FIRST, MESSIAH_FIRST, ZWANENMEER_FIRST, JAZZ_ON_SALE)
 
@@ -312,11 +320,9 @@ def reflow_problems(browser, shop, locale: str) -> list[str]:
     page.set_default_timeout(15000)
 
     def check(state: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"reflow-{locale}-{state}.png"), full_page=True)
-        found = sideways(page)
-        if found["overflow"] > 0:
-            problems.append(f"{locale} {state}: {found['overflow']} px too wide, {found['wide']}")
+        problem = too_wide(page, f"reflow-{locale}-{state}")
+        if problem:
+            problems.append(f"{locale} {state}: {problem}")
 
     def choose(performance: int, *quantities: str) -> None:
         page.goto(f"{shop.url}/performances/{performance}")

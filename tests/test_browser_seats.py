@@ -16,7 +16,7 @@ from vdm_sandbox import create_app as create_sandbox
 
 pytest.importorskip("playwright", reason="pip install -e '.[test]' installs Playwright")
 from playwright.sync_api import Page, expect  # noqa: E402
-from test_browser import SHOTS, VIEWPORTS, focused, new_buyer, press, sideways, tab_to  # noqa: E402
+from test_browser import VIEWPORTS, focused, new_buyer, press, tab_to, too_wide  # noqa: E402
 
 KEY = "a-test-api-key-of-the-sandbox"
 PLAN = f"/performances/{DE_STORM_FIRST}/seats"
@@ -215,11 +215,9 @@ def test_nothing_scrolls_sideways_at_320_pixels(browser, shop, locale):
     problems = []
 
     def check(state: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"reflow-seats-{locale}-{state}.png"), full_page=True)
-        found = sideways(page)
-        if found["overflow"] > 0:
-            problems.append(f"{state}: {found['overflow']} px too wide, {found['wide']}")
+        problem = too_wide(page, f"reflow-seats-{locale}-{state}")
+        if problem:
+            problems.append(f"{state}: {problem}")
 
     page.goto(shop.url + PLAN)
     check("plan")

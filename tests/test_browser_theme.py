@@ -12,7 +12,7 @@ import pytest
 from demo import DE_STORM, DE_STORM_FIRST
 from flask import Flask, request
 from helpers import SECRET, LiveServer, catalogue_ready
-from test_browser import AXE, SHOTS, VIEWPORTS, WCAG, Buyer, check_out, choose_tickets, sideways
+from test_browser import AXE, VIEWPORTS, WCAG, Buyer, check_out, choose_tickets, too_wide
 from test_theme import EXAMPLE_THEME
 
 from shop import create_app
@@ -136,14 +136,11 @@ def test_the_themed_shop_does_not_scroll_sideways_at_320_pixels(browser, themed)
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
     problems = []
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for path in THEMED_PAGES:
         page.goto(themed.url + path)
-        page.screenshot(path=str(SHOTS / f"theme-320{path.rstrip('/').replace('/', '-') or '-programme'}.png"),
-                        full_page=True)
-        found = sideways(page)
-        if found["overflow"] > 0:
-            problems.append(f"{path}: {found['overflow']} px too wide, {found['wide']}")
+        problem = too_wide(page, f"theme-320{path.rstrip('/').replace('/', '-') or '-programme'}")
+        if problem:
+            problems.append(f"{path}: {problem}")
     assert problems == []
     assert console.csp_violations() == []
 
