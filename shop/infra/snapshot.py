@@ -349,9 +349,6 @@ class Catalogue:
         self._stopped.set()
         self._wake.set()
 
-    def refresh_soon(self) -> None:
-        self._wake.set()
-
     def _run(self) -> None:
         while not self._stopped.is_set():
             try:
