@@ -10,8 +10,9 @@ from urllib.parse import quote, urlencode, urlsplit
 import pytest
 from demo import DE_STORM_FIRST, STADSPAS, STANDARD
 from helpers import Buyer, csrf_token, language_link, record_paths, text
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 from strategies import hostile
 
 # Every path the shop may ask VdM for. An id that smuggled `/`, `?`, `#` or `..` in would not match.
@@ -32,10 +33,12 @@ def recorded(sandbox):
 
 def assert_safe(answer, value: str, recorded: list[str]) -> None:
     assert answer.status_code < 500, (answer.status_code, value)
-    html = answer.get_data(as_text=True)
-    assert "Traceback" not in html
+    page = answer.get_data(as_text=True)
+    # A form comes back with what was typed, even the word "Traceback" (Hypothesis also tries the
+    # test's own strings): apart from that echo, the page never shows one.
+    assert "Traceback" not in page.replace(str(escape(value)), "")
     if "<" in value and len(value.strip()) > 2:
-        assert value not in html  # shown, if at all, escaped
+        assert value not in page  # shown, if at all, escaped
     bad = [p for p in recorded if not VDM_PATHS.match(p.split("?")[0])]
     assert bad == [], bad
 
@@ -99,6 +102,7 @@ CHECKOUT_FIELDS = ["email", "firstname", "lastname", "phone", "address", "city",
 
 @FUZZ
 @given(values=st.fixed_dictionaries({}, optional={name: hostile for name in CHECKOUT_FIELDS}))
+@example(values={"zip": "Traceback"})  # found by Hypothesis: the form keeps it, and that is no stack trace
 def test_checkout_fields(web, recorded, values):
     buyer = Buyer(web)
     token = csrf_token(buyer.reads(PERFORMANCE))
